@@ -1,0 +1,1 @@
+//! kordon-score (placeholder).

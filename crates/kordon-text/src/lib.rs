@@ -1,0 +1,1 @@
+//! Name text pipeline (placeholder).
