@@ -1,0 +1,1 @@
+//! scan screening (placeholder).

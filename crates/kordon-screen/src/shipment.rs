@@ -1,0 +1,1 @@
+//! shipment screening (placeholder).
