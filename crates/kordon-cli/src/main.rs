@@ -3,9 +3,12 @@
 //! Each subcommand lives in its own module and only wires arguments to the
 //! library crates; no screening logic lives here.
 
+mod bench;
 mod data_dir;
+mod engine;
 mod lists;
 mod output;
+mod screen;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,6 +38,10 @@ struct Cli {
 enum Command {
     /// Import, inspect and show sanctions lists.
     Lists(lists::ListsArgs),
+    /// Screen one party (person, company, vessel, aircraft) against the imported lists.
+    Screen(screen::ScreenArgs),
+    /// Measure performance (numbers for BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,12 +49,18 @@ fn main() -> ExitCode {
     let data_dir = data_dir::resolve(cli.data_dir);
     let result = match cli.command {
         Command::Lists(args) => lists::run(&data_dir, args),
+        Command::Screen(args) => screen::run(&data_dir, args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            if e.downcast_ref::<engine::NotReady>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }

@@ -1,0 +1,129 @@
+//! End-to-end tests of the `kordon` binary: import, status, show, screening,
+//! and failing closed when lists are missing, stale or broken.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kordon(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("KORDON_MAX_AGE")
+        .output()
+        .expect("run kordon")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+}
+
+#[test]
+fn screening_without_lists_fails_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = kordon(tmp.path(), &["screen", "IEMZ Kupol JSC"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("no lists are imported"), "{}", text(&o));
+}
+
+#[test]
+fn import_status_show_and_screen_demo_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = repo("examples/lists/demo");
+    let o = kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("us_ofac_sdn"), "{}", text(&o));
+
+    let o = kordon(tmp.path(), &["lists", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(status[0]["source"], "us_ofac_sdn");
+    assert_eq!(status[0]["entities"], 6);
+    assert_eq!(status[0]["files"].as_array().unwrap().len(), 3);
+
+    let o = kordon(tmp.path(), &["lists", "show", "us_ofac_sdn:46431", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["names"][0]["full"], "JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL");
+
+    let o = kordon(tmp.path(), &["lists", "show", "us_ofac_sdn:1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no entity"), "{}", text(&o));
+
+    for q in ["IEMZ Kupol JSC", "АО ИЭМЗ Купол", "Izhevsk Electromechanical Plant Kupol"] {
+        let o = kordon(tmp.path(), &["screen", q, "--json"]);
+        assert!(o.status.success(), "{q}: {}", text(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["matches"][0]["entity_id"], "us_ofac_sdn:46431", "{q}: {r}");
+        assert_eq!(r["matches"][0]["is_match"], true, "{q}: {r}");
+        assert!(!r["matches"][0]["explanation"].as_array().unwrap().is_empty(), "{q}: explained");
+        assert_eq!(r["lists"][0]["source"], "us_ofac_sdn");
+    }
+}
+
+#[test]
+fn stale_lists_fail_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = repo("examples/lists/demo");
+    assert!(kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]).status.success());
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let o = kordon(tmp.path(), &["screen", "Kupol", "--max-age", "1s"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("stale"), "{}", text(&o));
+}
+
+#[test]
+fn broken_file_is_reported_and_previous_version_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lists = tmp.path().join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    for f in ["sdn.csv", "alt.csv", "add.csv"] {
+        std::fs::copy(repo("examples/lists/demo").join(f), lists.join(f)).unwrap();
+    }
+    let db = tmp.path().join("db");
+    assert!(kordon(&db, &["lists", "import", lists.to_str().unwrap()]).status.success());
+    std::fs::write(lists.join("sdn.csv"), "46431,\"JOINT STOCK COMPANY IZH").unwrap();
+    let o = kordon(&db, &["lists", "import", lists.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("sdn.csv"), "error names the file: {}", text(&o));
+    let o = kordon(&db, &["lists"]);
+    assert!(text(&o).contains("STALE"), "{}", text(&o));
+    let o = kordon(&db, &["lists", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(status[0]["entities"], 6, "previous version still current");
+    assert!(status[0]["last_failure"]["error"].as_str().unwrap().contains("sdn.csv"));
+}
+
+#[test]
+fn unknown_file_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("notes.txt");
+    std::fs::write(&f, "hello world\n").unwrap();
+    let o = kordon(&tmp.path().join("db"), &["lists", "import", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("notes.txt") && text(&o).contains("not a recognised list format"), "{}", text(&o));
+}
+
+#[test]
+fn imports_every_shared_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = kordon(tmp.path(), &["lists", "import", shared("lists").to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let results: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sources: Vec<&str> = results.as_array().unwrap().iter().map(|r| r["source"].as_str().unwrap()).collect();
+    for expected in ["us_ofac_sdn", "us_ofac_cons", "un_sc", "eu_journal", "gb_fcdo", "us_trade_csl", "os_zala"] {
+        assert!(sources.contains(&expected), "{expected} missing from {sources:?}");
+    }
+    for r in results.as_array().unwrap() {
+        assert_eq!(r["status"], "imported", "{r}");
+        assert!(r["entities"].as_u64().unwrap() > 0, "{r}");
+    }
+}

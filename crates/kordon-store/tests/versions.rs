@@ -1,0 +1,99 @@
+//! Store behaviour that keeps screening safe: whole-version imports, the
+//! previous version surviving a bad file, unchanged re-imports, deduplicated
+//! bodies across versions.
+
+use kordon_sources::{discover, SourceInput};
+use kordon_store::Store;
+use std::path::{Path, PathBuf};
+
+fn demo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lists/demo")
+}
+
+fn copy_demo(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in ["sdn.csv", "alt.csv", "add.csv"] {
+        std::fs::copy(demo_dir().join(f), to.join(f)).unwrap();
+    }
+}
+
+fn one_input(dir: &Path) -> SourceInput {
+    let mut inputs = discover(&[dir.to_path_buf()]).unwrap();
+    assert_eq!(inputs.len(), 1, "{inputs:?}");
+    inputs.remove(0)
+}
+
+#[test]
+fn import_is_whole_and_reimport_is_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lists = tmp.path().join("lists");
+    copy_demo(&lists);
+    let mut store = Store::open(&tmp.path().join("db")).unwrap();
+    let input = one_input(&lists);
+    let first = store.import(&input, &mut |_| {}).unwrap();
+    assert!(!first.unchanged);
+    let sdn_rows = std::fs::read_to_string(lists.join("sdn.csv")).unwrap().lines().count() as u64;
+    assert_eq!(first.version.entities, sdn_rows);
+    assert_eq!(first.new_bodies, sdn_rows);
+    let kupol = store.entity("us_ofac_sdn:46431").unwrap().expect("Kupol stored");
+    assert!(kupol.names.iter().any(|n| n.full == "JSC IEMZ KUPOL"));
+
+    let again = store.import(&input, &mut |_| {}).unwrap();
+    assert!(again.unchanged);
+    assert_eq!(again.version.version_id, first.version.version_id);
+    assert_eq!(store.history("us_ofac_sdn").unwrap().len(), 1);
+    store.check_integrity().unwrap();
+}
+
+#[test]
+fn bad_file_keeps_previous_version_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lists = tmp.path().join("lists");
+    copy_demo(&lists);
+    let mut store = Store::open(&tmp.path().join("db")).unwrap();
+    let good = store.import(&one_input(&lists), &mut |_| {}).unwrap();
+
+    // Truncate the primary file inside a quoted field, as a cut download would.
+    let sdn = std::fs::read(lists.join("sdn.csv")).unwrap();
+    let cut = sdn.iter().position(|&b| b == b'"').unwrap() + 10;
+    std::fs::write(lists.join("sdn.csv"), &sdn[..cut]).unwrap();
+    let err = store.import(&one_input(&lists), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("sdn.csv"), "error names the file: {err}");
+
+    let current = store.current_versions().unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].version_id, good.version.version_id);
+    assert_eq!(store.current_entities().unwrap().len() as u64, good.version.entities);
+    store.record_failure("us_ofac_sdn", &err.to_string()).unwrap();
+    let (_, msg) = store.last_failure("us_ofac_sdn").unwrap().expect("failure recorded");
+    assert!(msg.contains("sdn.csv"));
+    // Nothing of the failed attempt is visible in the history.
+    assert_eq!(store.history("us_ofac_sdn").unwrap().len(), 1);
+}
+
+#[test]
+fn changed_list_adds_a_version_and_shares_unchanged_bodies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lists = tmp.path().join("lists");
+    copy_demo(&lists);
+    let mut store = Store::open(&tmp.path().join("db")).unwrap();
+    let v1 = store.import(&one_input(&lists), &mut |_| {}).unwrap();
+
+    let mut sdn = std::fs::read_to_string(lists.join("sdn.csv")).unwrap();
+    sdn.push_str("90002,\"NEW DRONE ENGINE SUPPLIER LTD\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n");
+    std::fs::write(lists.join("sdn.csv"), sdn).unwrap();
+    let v2 = store.import(&one_input(&lists), &mut |_| {}).unwrap();
+    assert!(!v2.unchanged);
+    assert_eq!(v2.version.entities, v1.version.entities + 1);
+    assert_eq!(v2.new_bodies, 1, "only the added entity is a new body");
+    let history = store.history("us_ofac_sdn").unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].current && !history[1].current);
+    assert_eq!(store.version_entities(v1.version.version_id).unwrap().len() as u64, v1.version.entities);
+    assert!(store.entity("us_ofac_sdn:90002").unwrap().is_some());
+
+    // Reopening sees the same committed state.
+    drop(store);
+    let store = Store::open(&tmp.path().join("db")).unwrap();
+    assert_eq!(store.current_versions().unwrap()[0].version_id, v2.version.version_id);
+}
