@@ -46,6 +46,9 @@ enum ListsCommand {
         /// Print the import results as JSON.
         #[arg(long)]
         json: bool,
+        /// Retention: keep this many versions per source (older ones are deleted after a successful import).
+        #[arg(long, default_value_t = 52, env = "KORDON_KEEP_VERSIONS")]
+        keep_versions: usize,
     },
     /// Show each loaded source: version, publish date, counts, file hashes.
     Status {
@@ -57,6 +60,24 @@ enum ListsCommand {
         id: String,
         #[arg(long)]
         json: bool,
+    },
+    /// What changed between two versions of a source: entities added, removed,
+    /// changed, and which fields changed. Defaults: the previous and the current version.
+    #[command(after_help = "Examples:\n  kordon lists diff us_ofac_sdn\n  kordon lists diff us_ofac_sdn 3 7 --json")]
+    Diff {
+        source: String,
+        /// Old version id (default: the version before NEW).
+        old: Option<i64>,
+        /// New version id (default: the current version).
+        new: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete old versions of a source beyond the newest N (the current version always stays).
+    Prune {
+        source: String,
+        #[arg(long, default_value_t = 52)]
+        keep: usize,
     },
     /// Every stored version of one source, newest first.
     History {
@@ -75,7 +96,15 @@ pub fn run(data_dir: &Path, args: ListsArgs) -> Result<ExitCode> {
             source,
             show_warnings,
             json,
-        }) => import(data_dir, &paths, source, show_warnings, json),
+            keep_versions,
+        }) => import(data_dir, &paths, source, show_warnings, json, keep_versions),
+        Some(ListsCommand::Diff { source, old, new, json }) => diff(data_dir, &source, old, new, json),
+        Some(ListsCommand::Prune { source, keep }) => {
+            let mut store = open(data_dir)?;
+            let (v, b) = store.prune(&source, keep)?;
+            println!("{source}: deleted {v} old version(s) and {b} unreferenced entity record(s)");
+            Ok(ExitCode::SUCCESS)
+        }
         Some(ListsCommand::Show { id, json }) => show(data_dir, &id, json),
         Some(ListsCommand::History { source, json }) => history(data_dir, &source, json),
     }
@@ -91,6 +120,7 @@ fn import(
     source: Option<String>,
     show_warnings: usize,
     json: bool,
+    keep_versions: usize,
 ) -> Result<ExitCode> {
     let mut inputs = discover(paths)?;
     if inputs.is_empty() {
@@ -125,6 +155,9 @@ fn import(
         bar.finish_and_clear();
         match outcome {
             Ok(o) => {
+                if !o.unchanged {
+                    store.prune(&o.version.source, keep_versions)?;
+                }
                 let v = &o.version;
                 if !json {
                     let state = if o.unchanged { "unchanged" } else { "imported" };
@@ -256,6 +289,60 @@ fn history(data_dir: &Path, source: &str, json: bool) -> Result<ExitCode> {
         })
         .collect();
     output::table(&["VERSION", "", "PUBLISHED", "IMPORTED", "ENTITIES", "HASH"], &rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(data_dir: &Path, source: &str, old: Option<i64>, new: Option<i64>, json: bool) -> Result<ExitCode> {
+    let store = open(data_dir)?;
+    let history = store.history(source)?;
+    if history.is_empty() {
+        bail!("no versions of source {source:?} are stored");
+    }
+    let new = match new {
+        Some(n) => n,
+        None => history.iter().find(|v| v.current).map(|v| v.version_id).unwrap_or(history[0].version_id),
+    };
+    let old = match old {
+        Some(o) => o,
+        None => match history.iter().find(|v| v.version_id < new) {
+            Some(v) => v.version_id,
+            None => bail!("source {source:?} has no version before {new}; nothing to compare"),
+        },
+    };
+    for id in [old, new] {
+        if !history.iter().any(|v| v.version_id == id) {
+            bail!("{source:?} has no version {id}; see `kordon lists history {source}`");
+        }
+    }
+    let d = store.diff(old, new)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{source}: version {old} -> {new}: {} added, {} removed, {} changed, {} unchanged",
+        d.added.len(),
+        d.removed.len(),
+        d.changed.len(),
+        d.unchanged
+    );
+    for e in &d.added {
+        println!("+ {}  {} [{}]", e.id, e.caption, e.schema);
+    }
+    for e in &d.removed {
+        println!("- {}  {} [{}]", e.id, e.caption, e.schema);
+    }
+    for c in &d.changed {
+        println!("~ {}  {}", c.id, c.caption);
+        for f in &c.changes {
+            for r in &f.removed {
+                println!("    {:<11} - {r}", f.field);
+            }
+            for a in &f.added {
+                println!("    {:<11} + {a}", f.field);
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

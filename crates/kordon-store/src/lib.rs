@@ -9,7 +9,10 @@
 //! leaves the previous version current. The database runs in WAL mode with
 //! `synchronous=FULL`, so a committed import survives power loss.
 
+pub mod diff;
 mod schema;
+
+pub use diff::{EntityChange, EntitySummary, FieldChange, VersionDiff};
 
 use kordon_model::Entity;
 use kordon_sources::{ParseReport, SourceError, SourceInput};
@@ -353,6 +356,33 @@ impl Store {
                 )
                 .optional(),
         )
+    }
+
+    /// Keep the newest `keep` versions of `source` (the current one always
+    /// stays), delete older ones, then delete entity bodies no version uses.
+    /// Returns (versions deleted, bodies deleted).
+    pub fn prune(&mut self, source: &str, keep: usize) -> Result<(u64, u64), StoreError> {
+        let path = self.path.clone();
+        let dberr = |e: rusqlite::Error| StoreError::Db { path: path.clone(), source: e };
+        let tx = self.conn.transaction().map_err(&dberr)?;
+        let versions = tx
+            .execute(
+                "DELETE FROM source_versions WHERE source = ?1
+                 AND version_id NOT IN (SELECT version_id FROM current)
+                 AND version_id NOT IN (SELECT version_id FROM source_versions WHERE source = ?1
+                                        ORDER BY version_id DESC LIMIT ?2)",
+                params![source, keep.max(1) as i64],
+            )
+            .map_err(&dberr)? as u64;
+        let bodies = tx
+            .execute(
+                "DELETE FROM entity_bodies WHERE NOT EXISTS
+                 (SELECT 1 FROM version_entities ve WHERE ve.hash = entity_bodies.hash)",
+                [],
+            )
+            .map_err(&dberr)? as u64;
+        tx.commit().map_err(&dberr)?;
+        Ok((versions, bodies))
     }
 
     /// Run SQLite's own integrity check.

@@ -40,6 +40,8 @@ const MIGRATIONS: &[&str] = &[
         error      TEXT NOT NULL
      );
      CREATE INDEX import_failures_by_source ON import_failures (source, failed_at);",
+    // 3: finding unreferenced bodies for retention.
+    "CREATE INDEX version_entities_by_hash ON version_entities (hash);",
 ];
 
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -97,3 +97,39 @@ fn changed_list_adds_a_version_and_shares_unchanged_bodies() {
     let store = Store::open(&tmp.path().join("db")).unwrap();
     assert_eq!(store.current_versions().unwrap()[0].version_id, v2.version.version_id);
 }
+
+#[test]
+fn diff_reports_added_removed_changed_fields_and_prune_bounds_storage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lists = tmp.path().join("lists");
+    copy_demo(&lists);
+    let mut store = Store::open(&tmp.path().join("db")).unwrap();
+    let v1 = store.import(&one_input(&lists), &mut |_| {}).unwrap().version.version_id;
+
+    // Remove Limbach (51298), add a new entity, and add an alias to Kupol.
+    let sdn = std::fs::read_to_string(lists.join("sdn.csv")).unwrap();
+    let mut sdn: String = sdn.lines().filter(|l| !l.starts_with("51298,")).map(|l| format!("{l}\n")).collect();
+    sdn.push_str("90002,\"NEW DRONE ENGINE SUPPLIER LTD\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n");
+    std::fs::write(lists.join("sdn.csv"), sdn).unwrap();
+    let mut alt = std::fs::read_to_string(lists.join("alt.csv")).unwrap();
+    alt.push_str("46431,99999,\"aka\",\"KUPOL IEMZ\",-0- \n");
+    std::fs::write(lists.join("alt.csv"), alt).unwrap();
+    let v2 = store.import(&one_input(&lists), &mut |_| {}).unwrap().version.version_id;
+
+    let d = store.diff(v1, v2).unwrap();
+    assert_eq!(d.added.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["us_ofac_sdn:90002"]);
+    assert_eq!(d.removed.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["us_ofac_sdn:51298"]);
+    assert_eq!(d.changed.len(), 1);
+    assert_eq!(d.changed[0].id, "us_ofac_sdn:46431");
+    let names = d.changed[0].changes.iter().find(|c| c.field == "names").expect("names changed");
+    assert!(names.added.iter().any(|n| n.ends_with("KUPOL IEMZ")), "{names:?}");
+    assert!(names.removed.is_empty());
+    assert_eq!(d.unchanged, 4);
+
+    // Retention: keeping one version deletes v1 and the bodies only v1 used (Limbach's, Kupol's old one).
+    let (versions, bodies) = store.prune("us_ofac_sdn", 1).unwrap();
+    assert_eq!((versions, bodies), (1, 2));
+    assert_eq!(store.history("us_ofac_sdn").unwrap().len(), 1);
+    assert_eq!(store.current_entities().unwrap().len(), 6);
+    store.check_integrity().unwrap();
+}
