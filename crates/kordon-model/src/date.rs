@@ -181,8 +181,13 @@ fn make(y: i32, m: Option<u32>, d: Option<u32>) -> Option<PartialDate> {
 }
 
 fn parse_single(s: &str) -> Option<PartialDate> {
-    // ISO-like: 1958, 1958-06, 1958-06-29, 1958-6-2, with an optional time part.
-    let s = s.split('t').next().unwrap_or(s).trim();
+    // ISO-like: 1958, 1958-06, 1958-06-29, 1958-6-2, with an optional time
+    // part ("1958-06-29t00:00:00" after lower-casing) cut off.
+    let s = match s.split_once('t') {
+        Some((date, time)) if date.starts_with(|c: char| c.is_ascii_digit()) && time.contains(':') => date,
+        _ => s,
+    }
+    .trim();
     let nums: Vec<&str> = s
         .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ' || c == ',')
         .filter(|p| !p.is_empty())
@@ -260,6 +265,10 @@ mod tests {
         assert_eq!(c.year, 1958);
         let r = PartialDate::parse("1960 to 1962").unwrap();
         assert_eq!((r.year, r.to_year), (1960, Some(1962)));
+        assert_eq!(PartialDate::parse("21 Oct. 2013").unwrap(), PartialDate::ymd(2013, 10, 21));
+        assert_eq!(PartialDate::parse("9 August 2025").unwrap(), PartialDate::ymd(2025, 8, 9));
+        assert_eq!(PartialDate::parse("September 1958").unwrap().month, Some(9));
+        assert_eq!(PartialDate::parse("1958-06-29T00:00:00").unwrap(), PartialDate::ymd(1958, 6, 29));
         let m = PartialDate::parse("Jun 1958").unwrap();
         assert_eq!((m.year, m.month, m.day), (1958, Some(6), None));
         assert!(PartialDate::parse("no date").is_err());

@@ -286,7 +286,9 @@ fn sniff(path: &Path) -> Result<Option<FileKind>, SourceError> {
         return Ok(None);
     }
     let first_line = trimmed.lines().next().unwrap_or("").trim_end_matches('\r');
-    if first_line.starts_with("celex,recordId") {
+    // Consolidated annexes start `celex,recordId`; amending acts carry the
+    // amended and amending CELEX first.
+    if first_line.starts_with("celex,recordId") || first_line.starts_with("amendedCelex,amendmentCelex,recordId") {
         return Ok(Some(FileKind::EuJournal));
     }
     if first_line.starts_with("_id,") && first_line.contains("entity_number") {
@@ -298,9 +300,12 @@ fn sniff(path: &Path) -> Result<Option<FileKind>, SourceError> {
     if first_line.starts_with("Name,Clean Name,Alias") {
         return Ok(Some(FileKind::Single(Format::UsDod1260h)));
     }
-    if first_line.starts_with("unique_id,subject_type")
-        || first_line.starts_with("name_id,unique_id")
-        || (first_line.starts_with("unique_id,") && name.starts_with("subject_"))
+    // The normalised UK tables: subjects.csv keyed by unique_id, and child
+    // tables (names, countries, dobs, identifiers) whose first or second
+    // column is unique_id.
+    let uk_child = name.starts_with("subject_")
+        && first_line.split(',').take(2).any(|c| c.trim() == "unique_id");
+    if first_line.starts_with("unique_id,subject_type") || uk_child
     {
         return Ok(Some(FileKind::UkTable));
     }

@@ -68,10 +68,15 @@ pub fn csv_reader_with(
 ) -> Result<csv::Reader<BufReader<File>>, SourceError> {
     let mut r = open(path)?;
     skip_bom(&mut r, path)?;
+    // Records end at '\n' only: with the default terminator the csv crate
+    // counts CRLF as two line breaks, so reported line numbers drift on OFAC's
+    // CRLF files. The stray '\r' lands at the end of the last field, which
+    // `field` trims.
     Ok(csv::ReaderBuilder::new()
         .has_headers(has_headers)
         .flexible(true)
         .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(r))
 }
 

@@ -10,9 +10,12 @@
 //! counts, file hashes and warnings. A malformed file yields a [`SourceError`]
 //! naming the file, the line or XML path, and the field.
 
+mod code_table;
 pub mod detect;
 mod error;
 pub mod input;
+mod name_script;
+mod xml_records;
 
 pub mod eu_fsf;
 pub mod eu_journal;
@@ -90,7 +93,13 @@ pub fn parse(input: &SourceInput, sink: &mut Sink<'_>) -> Result<ParseReport, So
     for path in &input.files {
         report.files.push(input::digest(path)?);
     }
-    let mut counting = |e: Entity| -> Result<(), SourceError> { sink(e) };
+    // Each parser accounts for what it emits with `report.count_entity`; the
+    // count kept here checks that bookkeeping in debug builds (the tests).
+    let mut emitted = 0u64;
+    let mut counting = |e: Entity| -> Result<(), SourceError> {
+        emitted += 1;
+        sink(e)
+    };
     match input.format {
         Format::OfacSdnCsv | Format::OfacConsCsv => {
             ofac_csv::parse(input, &mut report, &mut counting)?
@@ -107,6 +116,7 @@ pub fn parse(input: &SourceInput, sink: &mut Sink<'_>) -> Result<ParseReport, So
         Format::UsBisDpl => us_bis_dpl::parse(input, &mut report, &mut counting)?,
         Format::UsDod1260h => us_dod_1260h::parse(input, &mut report, &mut counting)?,
     }
+    debug_assert_eq!(emitted, report.entities, "{} parser miscounted its entities", input.format.as_str());
     Ok(report)
 }
 
