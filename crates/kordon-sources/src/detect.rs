@@ -208,16 +208,30 @@ fn group(files: Vec<(PathBuf, FileKind)>) -> Vec<SourceInput> {
                     .push(path)
             }
             FileKind::Ftm => {
+                // yente-style delta exports sit in version-stamped folders
+                // (`t2/20240528074703-npf/entities.delta.json`): those are
+                // versions of the parent dataset, applied in folder order.
+                let is_version = |d: &Path| {
+                    d.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.len() >= 8 && n[..8].bytes().all(|b| b.is_ascii_digit()))
+                };
+                let dataset_dir = if is_version(&dir) {
+                    dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+                } else {
+                    dir
+                };
                 let key = format!(
                     "os_{}",
-                    dir.file_name()
+                    dataset_dir
+                        .file_name()
                         .and_then(|n| n.to_str())
                         .unwrap_or("ftm")
                         .to_ascii_lowercase()
                         .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
                 );
                 groups
-                    .entry((dir, 4))
+                    .entry((dataset_dir, 4))
                     .or_insert_with(|| SourceInput {
                         source: key,
                         format: Format::FtmJson,

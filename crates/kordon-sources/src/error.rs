@@ -20,6 +20,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Line(l) => write!(f, "line {l}"),
+            Location::Xml { path, byte } if path.is_empty() => write!(f, "XML byte {byte}"),
             Location::Xml { path, byte } => write!(f, "{path} (byte {byte})"),
             Location::File => f.write_str("file"),
         }
