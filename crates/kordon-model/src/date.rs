@@ -80,6 +80,24 @@ impl PartialDate {
                 }
             }
         }
+        // Ranges of full dates ("01 Jan 1960 to 31 Dec 1962"): the model keeps
+        // ranges at year precision.
+        for sep in [" to ", " and "] {
+            if let Some((a, b)) = s.split_once(sep) {
+                let a = a.trim().trim_start_matches("between").trim();
+                if let (Some(d1), Some(d2)) = (parse_single(a), parse_single(b.trim())) {
+                    if d2.year > d1.year {
+                        let mut d = PartialDate::year(d1.year);
+                        d.to_year = Some(d2.year);
+                        d.approximate = approximate;
+                        return Ok(d);
+                    }
+                    if d1 == d2 {
+                        return Ok(PartialDate { approximate, ..d1 });
+                    }
+                }
+            }
+        }
         if let Some((a, b)) = s.split_once('-') {
             if a.len() == 4 && b.len() == 4 {
                 if let (Ok(y1), Ok(y2)) = (a.parse::<i32>(), b.parse::<i32>()) {
@@ -269,6 +287,8 @@ mod tests {
         assert_eq!(PartialDate::parse("9 August 2025").unwrap(), PartialDate::ymd(2025, 8, 9));
         assert_eq!(PartialDate::parse("September 1958").unwrap().month, Some(9));
         assert_eq!(PartialDate::parse("1958-06-29T00:00:00").unwrap(), PartialDate::ymd(1958, 6, 29));
+        let r = PartialDate::parse("01 Jan 1960 to 31 Dec 1962").unwrap();
+        assert_eq!((r.year, r.to_year), (1960, Some(1962)));
         let m = PartialDate::parse("Jun 1958").unwrap();
         assert_eq!((m.year, m.month, m.day), (1958, Some(6), None));
         assert!(PartialDate::parse("no date").is_err());
