@@ -245,8 +245,58 @@ fn group(files: Vec<(PathBuf, FileKind)>) -> Vec<SourceInput> {
     // An OFAC group without a primary file (e.g. only add.csv given) is kept:
     // the parser reports it as an error naming the missing file.
     out.extend(groups.into_values());
+    disambiguate_keys(&mut out);
     out.sort_by(|a, b| a.source.cmp(&b.source).then(a.files.cmp(&b.files)));
     out
+}
+
+/// Two inputs of one import must never share a dataset key: the second would
+/// silently replace the first (e.g. `lists/ofac/` and its
+/// `snapshot-2021-07-07/` folder are both OFAC SDN sets). The input nearest the
+/// top of the tree (then the largest) keeps the plain key; the others get their
+/// folder or file name appended.
+fn disambiguate_keys(inputs: &mut [SourceInput]) {
+    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        by_key.entry(input.source.clone()).or_default().push(i);
+    }
+    for (key, mut idx) in by_key {
+        if idx.len() < 2 {
+            continue;
+        }
+        let depth = |i: usize| inputs[i].files.first().map(|f| f.components().count()).unwrap_or(0);
+        let size = |i: usize| -> u64 {
+            inputs[i]
+                .files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum()
+        };
+        idx.sort_by_key(|&i| (depth(i), std::cmp::Reverse(size(i))));
+        for &i in &idx[1..] {
+            let input = &inputs[i];
+            let multi_file = input.files.len() > 1 || matches!(input.format, Format::OfacSdnCsv | Format::OfacConsCsv);
+            let label = input
+                .files
+                .first()
+                .and_then(|f| {
+                    if multi_file {
+                        f.parent().and_then(|d| d.file_name())
+                    } else {
+                        f.file_stem()
+                    }
+                })
+                .and_then(|n| n.to_str())
+                .unwrap_or("2");
+            let slug: String = label
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            inputs[i].source = format!("{key}_{}", slug.trim_matches('_'));
+        }
+    }
 }
 
 fn single_source_key(format: Format, path: &Path) -> String {

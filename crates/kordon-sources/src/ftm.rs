@@ -902,3 +902,26 @@ pub fn deleted_ids(input: &SourceInput) -> Result<Vec<String>, SourceError> {
         .map(|id| format!("{}:{id}", input.source))
         .collect())
 }
+
+/// Whether a FollowTheMoney source is a delta (`{"op": ...}` records) rather than
+/// a full export: a delta is applied on top of the dataset's current version,
+/// a full export replaces it.
+pub fn is_delta(input: &SourceInput) -> Result<bool, SourceError> {
+    if input.format != crate::Format::FtmJson {
+        return Ok(false);
+    }
+    for path in &input.files {
+        let mut lines = LineReader::new(input::open(path)?);
+        while let Some((_, bytes)) = lines.next_line(path)? {
+            let text = String::from_utf8_lossy(bytes);
+            let t = text.trim();
+            if t.is_empty() {
+                continue;
+            }
+            return Ok(serde_json::from_str::<serde_json::Value>(t)
+                .ok()
+                .is_some_and(|v| v.get("op").is_some()));
+        }
+    }
+    Ok(false)
+}
