@@ -127,3 +127,40 @@ fn imports_every_shared_list() {
         assert!(r["entities"].as_u64().unwrap() > 0, "{r}");
     }
 }
+
+#[test]
+fn goods_shipments_and_scan_on_the_demo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = repo("examples/lists/demo");
+    assert!(kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]).status.success());
+
+    let o = kordon(tmp.path(), &["goods", "8542.31.0000", "848210", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(g[0]["result"]["listings"][0]["tier"], "1");
+    assert_eq!(g[1]["result"]["listings"][0]["tier"], "3.B");
+    let o = kordon(tmp.path(), &["goods", "85x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("85x"), "{}", text(&o));
+
+    let shipments = repo("examples/shipments.jsonl");
+    let o = kordon(tmp.path(), &["shipments", shipments.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["block"], 1, "{r}");
+    assert_eq!(r["summary"]["review"], 1, "{r}");
+    assert_eq!(r["summary"]["clear"], 1, "{r}");
+
+    let article = repo("examples/article.txt");
+    let o = kordon(tmp.path(), &["scan", article.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc = std::fs::read_to_string(&article).unwrap();
+    let parties = r[0]["report"]["parties"].as_array().unwrap();
+    let ids: Vec<&str> = parties.iter().map(|p| p["entity_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"us_ofac_sdn:46431") && ids.contains(&"us_ofac_sdn:35096"), "{ids:?}");
+    for p in parties {
+        let (a, b) = (p["span"]["byte_start"].as_u64().unwrap() as usize, p["span"]["byte_end"].as_u64().unwrap() as usize);
+        assert_eq!(&doc[a..b], p["text"].as_str().unwrap(), "span points at the matched text");
+    }
+}
