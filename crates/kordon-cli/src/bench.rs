@@ -118,16 +118,16 @@ fn import(paths: &[PathBuf], runs: usize, json: bool) -> Result<ExitCode> {
     }
     println!("machine: {}", machine());
     println!(
-        "{:<24} {:>10} {:>9} {:>9} {:>9} {:>12}",
+        "{:<34} {:>10} {:>9} {:>9} {:>9} {:>12}",
         "source", "MB", "entities", "best s", "MB/s", "entities/s"
     );
     for r in &rows {
         if let Some(err) = r.get("error") {
-            println!("{:<24} FAILED: {}", r["source"].as_str().unwrap_or(""), err);
+            println!("{:<34} FAILED: {}", r["source"].as_str().unwrap_or(""), err);
             continue;
         }
         println!(
-            "{:<24} {:>10.2} {:>9} {:>9.3} {:>9.1} {:>12.0}",
+            "{:<34} {:>10.2} {:>9} {:>9.3} {:>9.1} {:>12.0}",
             r["source"].as_str().unwrap_or(""),
             r["bytes"].as_f64().unwrap_or(0.0) / 1e6,
             r["entities"],
@@ -137,7 +137,7 @@ fn import(paths: &[PathBuf], runs: usize, json: bool) -> Result<ExitCode> {
         );
     }
     println!(
-        "{:<24} {:>10.2} {:>9} {:>9.3} {:>9.1} {:>12.0}",
+        "{:<34} {:>10.2} {:>9} {:>9.3} {:>9.1} {:>12.0}",
         "TOTAL (parse only)",
         total_bytes as f64 / 1e6,
         total_entities,
