@@ -1,12 +1,24 @@
 //! Party screening: a query (name plus optional schema, countries, date of
 //! birth, identifiers) against every loaded entity, ranked and explained.
 //!
-//! PLACEHOLDER CONTRACT: the types and method signatures below are the API the
-//! rest of kordon codes against. The body is a naive exact-name comparison to
-//! be replaced by the candidate index + scorer.
+//! [`PartyScreener::build`] analyses every name of every entity once (in
+//! parallel) and builds the candidate index. [`PartyScreener::screen`] retrieves
+//! the best candidates from the index (plus any entity sharing an identifier
+//! with the query), scores each with `kordon_score`, and returns those at or
+//! above the threshold, best first, each with its explanation.
+//!
+//! The [`bench`] helpers measure latency and throughput for `kordon bench screen`.
 
+use kordon_index::{CandidateIndex, IndexBuilder};
 use kordon_model::{Entity, PartialDate, Schema};
+use kordon_score::{score_entity, MatchExplanation, PreparedEntity, PreparedQuery, TokenWeights, DEFAULT_THRESHOLD};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Candidates retrieved per query before full scoring. Large enough that the
+/// right party is essentially always among them (see the retrieval test).
+const CANDIDATES: usize = 24;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PartyQuery {
@@ -33,7 +45,7 @@ pub struct ScreenOptions {
 
 impl Default for ScreenOptions {
     fn default() -> Self {
-        ScreenOptions { threshold: 0.7, limit: 10, sources: None }
+        ScreenOptions { threshold: DEFAULT_THRESHOLD, limit: 10, sources: None }
     }
 }
 
@@ -52,15 +64,67 @@ pub struct PartyMatch {
     pub explanation: Vec<String>,
     /// The list name (alias) that matched best, as the list writes it.
     pub matched_name: String,
+    /// The structured explanation behind `explanation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<MatchExplanation>,
 }
 
 pub struct PartyScreener {
     entities: Vec<Entity>,
+    prepared: Vec<PreparedEntity>,
+    index: CandidateIndex,
+    by_id: HashMap<String, u32>,
+    by_identifier: HashMap<String, Vec<u32>>,
+}
+
+/// Word weights from the index: words most parties share count less.
+struct IndexWeights<'a> {
+    index: &'a CandidateIndex,
+    /// IDF at which a word counts fully (a word in about ten parties).
+    full_idf: f64,
+}
+
+/// Below this many parties, document frequencies say little; use uniform weights.
+const MIN_DOCS_FOR_WEIGHTS: u32 = 500;
+
+impl TokenWeights for IndexWeights<'_> {
+    fn word_weight(&self, token: &str) -> Option<f64> {
+        if self.index.docs() < MIN_DOCS_FOR_WEIGHTS {
+            return None;
+        }
+        // A word in 5% of parties (idf 3) weighs 0.6; one in ten parties or fewer, 1.15.
+        let idf = self.index.word_idf(token);
+        let x = ((idf - 3.0) / (self.full_idf - 3.0)).clamp(0.0, 1.0);
+        Some(0.6 + 0.55 * x)
+    }
 }
 
 impl PartyScreener {
     pub fn build(entities: Vec<Entity>) -> PartyScreener {
-        PartyScreener { entities }
+        let prepared: Vec<PreparedEntity> = entities.par_iter().map(PreparedEntity::new).collect();
+        let index = prepared
+            .par_iter()
+            .enumerate()
+            .fold(IndexBuilder::new, |mut b, (i, p)| {
+                for (name, _) in &p.names {
+                    b.add(i as u32, name);
+                }
+                b
+            })
+            .reduce(IndexBuilder::new, |mut a, b| {
+                a.merge(b);
+                a
+            })
+            .build();
+        let mut by_id = HashMap::with_capacity(entities.len());
+        let mut by_identifier: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, (e, p)) in entities.iter().zip(&prepared).enumerate() {
+            by_id.entry(e.id.clone()).or_insert(i as u32);
+            for id in &p.identifiers {
+                by_identifier.entry(id.clone()).or_default().push(i as u32);
+            }
+        }
+        PartyScreener { entities, prepared, index, by_id, by_identifier }
     }
 
     pub fn entities(&self) -> &[Entity] {
@@ -68,36 +132,209 @@ impl PartyScreener {
     }
 
     pub fn entity(&self, id: &str) -> Option<&Entity> {
-        self.entities.iter().find(|e| e.id == id)
+        self.by_id.get(id).map(|&i| &self.entities[i as usize])
+    }
+
+    /// The candidate index (for statistics and benchmarks).
+    pub fn index(&self) -> &CandidateIndex {
+        &self.index
+    }
+
+    fn weights(&self) -> IndexWeights<'_> {
+        IndexWeights { index: &self.index, full_idf: ((self.index.docs().max(100) as f64) / 10.0).ln() }
+    }
+
+    fn prepare(query: &PartyQuery) -> PreparedQuery {
+        PreparedQuery::new(&query.name, query.schema, &query.countries, query.birth_date.clone(), &query.identifiers)
     }
 
     /// Ranked matches at or above `opts.threshold`, at most `opts.limit`.
     pub fn screen(&self, query: &PartyQuery, opts: &ScreenOptions) -> Vec<PartyMatch> {
-        let mut out: Vec<PartyMatch> = self
-            .entities
-            .iter()
-            .filter(|e| opts.sources.as_ref().is_none_or(|s| s.contains(&e.source)))
-            .map(|e| self.score_entity(query, e))
-            .filter(|m| m.score >= opts.threshold)
-            .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let mut out = self.screen_all(query, opts.sources.as_deref(), CANDIDATES);
+        out.retain(|m| m.score >= opts.threshold);
+        out.iter_mut().for_each(|m| m.is_match = true);
         out.truncate(opts.limit);
+        out
+    }
+
+    /// Every retrieved candidate scored, best first, whatever the score
+    /// (`is_match` is relative to [`DEFAULT_THRESHOLD`]).
+    pub fn screen_all(&self, query: &PartyQuery, sources: Option<&[String]>, candidates: usize) -> Vec<PartyMatch> {
+        let q = Self::prepare(query);
+        let mut docs: Vec<u32> = self.index.search(&q.analyzed, candidates).into_iter().map(|c| c.doc).collect();
+        for id in &q.identifiers {
+            if let Some(list) = self.by_identifier.get(id) {
+                docs.extend(list);
+            }
+        }
+        docs.sort_unstable();
+        docs.dedup();
+        let weights = self.weights();
+        let mut out: Vec<PartyMatch> = docs
+            .into_iter()
+            .filter(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)))
+            .map(|d| {
+                let e = &self.entities[d as usize];
+                let ex = score_entity(&q, &self.prepared[d as usize], &weights);
+                to_match(e, ex)
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entity_id.cmp(&b.entity_id)));
         out
     }
 
     /// Score one query against one entity, whatever the score.
     pub fn score_entity(&self, query: &PartyQuery, entity: &Entity) -> PartyMatch {
-        let q = query.name.to_lowercase();
-        let best = entity.names.iter().find(|n| n.full.to_lowercase() == q);
-        PartyMatch {
-            entity_id: entity.id.clone(),
-            caption: entity.caption().to_string(),
-            source: entity.source.clone(),
-            schema: entity.schema,
-            score: if best.is_some() { 1.0 } else { 0.0 },
-            is_match: best.is_some(),
-            explanation: vec![],
-            matched_name: best.map(|n| n.full.clone()).unwrap_or_default(),
+        let q = Self::prepare(query);
+        let weights = self.weights();
+        let ex = match self.by_id.get(&entity.id) {
+            Some(&i) if self.entities[i as usize] == *entity => score_entity(&q, &self.prepared[i as usize], &weights),
+            _ => score_entity(&q, &PreparedEntity::new(entity), &weights),
+        };
+        to_match(entity, ex)
+    }
+}
+
+fn to_match(e: &Entity, ex: MatchExplanation) -> PartyMatch {
+    PartyMatch {
+        entity_id: e.id.clone(),
+        caption: e.caption().to_string(),
+        source: e.source.clone(),
+        schema: e.schema,
+        score: ex.score,
+        is_match: ex.score >= DEFAULT_THRESHOLD,
+        explanation: ex.lines(),
+        matched_name: ex.matched_name.clone(),
+        details: Some(ex),
+    }
+}
+
+/// Measurement helpers for `kordon bench screen` and the criterion bench.
+pub mod bench {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct ScreenBench {
+        pub entities: usize,
+        pub build_seconds: f64,
+        pub queries: usize,
+        pub p50_micros: f64,
+        pub p99_micros: f64,
+        /// Screens per second over the whole batch on all cores.
+        pub parallel_screens_per_second: f64,
+        pub threads: usize,
+        pub index_terms: usize,
+        pub index_bytes: usize,
+    }
+
+    /// Build a screener over `entities` and time `queries` single-threaded
+    /// (latency percentiles) and across all cores (throughput).
+    pub fn run(entities: Vec<Entity>, queries: &[PartyQuery]) -> (PartyScreener, ScreenBench) {
+        let n = entities.len();
+        let t = Instant::now();
+        let screener = PartyScreener::build(entities);
+        let build_seconds = t.elapsed().as_secs_f64();
+        let opts = ScreenOptions::default();
+        let mut lat: Vec<Duration> = queries
+            .iter()
+            .map(|q| {
+                let t = Instant::now();
+                std::hint::black_box(screener.screen(q, &opts));
+                t.elapsed()
+            })
+            .collect();
+        lat.sort();
+        let pct = |p: f64| -> f64 {
+            if lat.is_empty() {
+                return 0.0;
+            }
+            let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
+            lat[i].as_secs_f64() * 1e6
+        };
+        let t = Instant::now();
+        queries.par_iter().for_each(|q| {
+            std::hint::black_box(screener.screen(q, &opts));
+        });
+        let secs = t.elapsed().as_secs_f64().max(1e-9);
+        let b = ScreenBench {
+            entities: n,
+            build_seconds,
+            queries: queries.len(),
+            p50_micros: pct(0.5),
+            p99_micros: pct(0.99),
+            parallel_screens_per_second: queries.len() as f64 / secs,
+            threads: rayon::current_num_threads(),
+            index_terms: screener.index.term_count(),
+            index_bytes: screener.index.heap_bytes(),
+        };
+        (screener, b)
+    }
+
+    /// Name-pair `compare()` calls per second over `pairs`, single-threaded
+    /// and on all cores: (single, parallel).
+    pub fn compare_throughput(pairs: &[(String, String, Schema)]) -> (f64, f64) {
+        if pairs.is_empty() {
+            return (0.0, 0.0);
         }
+        let t = Instant::now();
+        for (a, b, s) in pairs {
+            std::hint::black_box(kordon_score::compare(a, b, *s));
+        }
+        let single = pairs.len() as f64 / t.elapsed().as_secs_f64().max(1e-9);
+        let t = Instant::now();
+        pairs.par_iter().for_each(|(a, b, s)| {
+            std::hint::black_box(kordon_score::compare(a, b, *s));
+        });
+        let parallel = pairs.len() as f64 / t.elapsed().as_secs_f64().max(1e-9);
+        (single, parallel)
+    }
+
+    /// `n` synthetic entities whose names recombine the words of `seed` names
+    /// (so the vocabulary and name lengths are realistic), for scale runs.
+    pub fn synthetic_entities(seed: &[Entity], n: usize) -> Vec<Entity> {
+        let words: Vec<&str> = seed.iter().flat_map(|e| e.names.iter()).flat_map(|nm| nm.full.split_whitespace()).collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        // A fixed linear congruential sequence: reproducible without a rand dependency.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        (0..n)
+            .map(|i| {
+                let schema = if i % 3 == 0 { Schema::Person } else { Schema::Organization };
+                let mut e = Entity::new("synthetic", &i.to_string(), schema);
+                let len = 2 + next() % 3;
+                let name: Vec<&str> = (0..len).map(|_| words[next() % words.len()]).collect();
+                e.push_name(kordon_model::Name::new(name.join(" "), kordon_model::NameKind::Primary));
+                e
+            })
+            .collect()
+    }
+
+    /// Queries for a bench: each entity's primary name with one letter dropped
+    /// from its longest word, every `step`-th entity.
+    pub fn typo_queries(entities: &[Entity], count: usize) -> Vec<PartyQuery> {
+        let step = (entities.len() / count.max(1)).max(1);
+        entities
+            .iter()
+            .step_by(step)
+            .take(count)
+            .map(|e| {
+                let name = e.caption();
+                let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
+                if let Some(w) = words.iter_mut().max_by_key(|w| w.chars().count()) {
+                    let chars: Vec<char> = w.chars().collect();
+                    if chars.len() > 4 {
+                        let mid = chars.len() / 2;
+                        *w = chars[..mid].iter().chain(&chars[mid + 1..]).collect();
+                    }
+                }
+                PartyQuery { name: words.join(" "), ..PartyQuery::default() }
+            })
+            .collect()
     }
 }

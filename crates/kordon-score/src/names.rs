@@ -1,0 +1,516 @@
+//! Name-to-name comparison: every variant of one name against every variant of
+//! the other, each pair scored by aligning tokens. Distinctive words weigh more
+//! than generic words, legal forms and stopwords; rarer words weigh more when
+//! the caller supplies document frequencies; numbers must agree exactly;
+//! acronyms ("IEMZ") align with the run of words they abbreviate; words written
+//! together align with words written apart; cross-script pairs also compare
+//! consonant skeletons, because romanisation schemes disagree mostly on vowels.
+
+use kordon_model::Schema;
+use kordon_text::{AnalyzedName, NameVariant, SegmentKind, Token, TokenClass};
+use serde::{Deserialize, Serialize};
+
+/// Token weights from outside (the candidate index's document frequencies).
+pub trait TokenWeights: Sync {
+    /// Multiplier for a distinctive word (1.0 = typical), `None` if unknown.
+    fn word_weight(&self, token: &str) -> Option<f64>;
+}
+
+/// No corpus statistics: every word weighs the same.
+pub struct UniformWeights;
+
+impl TokenWeights for UniformWeights {
+    fn word_weight(&self, _token: &str) -> Option<f64> {
+        None
+    }
+}
+
+/// How one query token met one candidate token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub query: String,
+    pub candidate: String,
+    pub similarity: f64,
+    /// "exact", "fuzzy", "phonetic", "skeleton", "concept", "acronym", "joined", "number", "legal_form".
+    pub how: String,
+}
+
+/// The best-scoring variant pair of two names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameComparison {
+    pub score: f64,
+    pub query_variant: String,
+    pub candidate_variant: String,
+    pub query_segment: SegmentKind,
+    pub candidate_segment: SegmentKind,
+    pub query_transliterated: bool,
+    pub candidate_transliterated: bool,
+    pub candidate_scheme: usize,
+    pub pairs: Vec<TokenPair>,
+    /// Candidate/query tokens left without a partner.
+    pub unmatched_query: Vec<String>,
+    pub unmatched_candidate: Vec<String>,
+}
+
+fn class_weight(t: &Token) -> f64 {
+    match t.class {
+        TokenClass::Word if t.text.len() == 1 => 0.4,
+        TokenClass::Word => 1.0,
+        TokenClass::Generic => 0.5,
+        TokenClass::Number => 0.8,
+        TokenClass::LegalForm => 0.2,
+        TokenClass::Stopword | TokenClass::Title | TokenClass::Prefix => 0.08,
+    }
+}
+
+fn weight(t: &Token, w: &dyn TokenWeights) -> f64 {
+    let base = class_weight(t);
+    if t.class == TokenClass::Word && t.text.len() > 1 {
+        base * w.word_weight(&t.text).unwrap_or(1.0)
+    } else {
+        base
+    }
+}
+
+/// Similarity of two tokens in [0, 1] and how it was reached.
+pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'static str) {
+    use TokenClass::*;
+    match (a.class, b.class) {
+        (Number, Number) => return (if a.key == b.key { 1.0 } else { 0.0 }, "number"),
+        (Number, _) | (_, Number) => return (0.0, "number"),
+        (LegalForm, LegalForm) => return (legal_form_similarity(a, b), "legal_form"),
+        (LegalForm, _) | (_, LegalForm) => return (0.0, "legal_form"),
+        _ => {}
+    }
+    if a.text == b.text {
+        return (1.0, "exact");
+    }
+    if a.class == Generic && b.class == Generic && a.key.is_some() && a.key == b.key {
+        return (1.0, "concept");
+    }
+    if a.class == Word && b.class == Word && a.key.is_some() && a.key == b.key {
+        return (0.95, "name_variant");
+    }
+    let minor = |c: TokenClass| matches!(c, Stopword | Title | Prefix);
+    if minor(a.class) || minor(b.class) {
+        return (0.0, "exact");
+    }
+    let (la, lb) = (a.text.chars().count(), b.text.chars().count());
+    if la == 1 || lb == 1 {
+        let initial = a.text.chars().next() == b.text.chars().next();
+        return (if initial { 0.7 } else { 0.0 }, "initial");
+    }
+    let mut s = fuzzy(&a.text, &b.text);
+    let mut how = "fuzzy";
+    if !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text) {
+        let r = if a.roman == b.roman { 0.95 } else { 0.97 * fuzzy(&a.roman, &b.roman) };
+        if r > s {
+            s = r;
+            how = "romanisation";
+        }
+    }
+    // A word plus an ending of two or more letters is usually another word
+    // ("Kaptan"/"Kaptanlar", "Fish"/"Fisheries"), however close the strings look.
+    let (short, long) = if la < lb { (&a.text, &b.text) } else { (&b.text, &a.text) };
+    if long.len() >= short.len() + 2 && long.starts_with(short.as_str()) {
+        s = s.min(0.7);
+    }
+    // A known generic word against another word: the words must really be one.
+    if (a.class == Generic) != (b.class == Generic) && s < 0.92 {
+        s = 0.0;
+    }
+    if a.class == Generic && b.class == Generic && a.key != b.key {
+        s = 0.0;
+    }
+    // Equal sound codes only vouch for spellings that are already close:
+    // Metaphone alone maps "Vita" and "Fuad" to the same code.
+    if !a.phonetic.is_empty() && a.phonetic == b.phonetic && la.min(lb) >= 4 && (0.65..0.82).contains(&s) {
+        s = 0.82;
+        how = "phonetic";
+    }
+    if cross_script && !a.skeleton.is_empty() && !b.skeleton.is_empty() {
+        // Skeletons drop vowels, so short ones collide easily: only an equal
+        // skeleton of three consonants or more, or one edit in five or more, counts.
+        let (ka, kb) = (a.skeleton.len(), b.skeleton.len());
+        let sk = if a.skeleton == b.skeleton && ka >= 3 {
+            0.9
+        } else if ka.min(kb) >= 5 && strsim::levenshtein(&a.skeleton, &b.skeleton) == 1 {
+            0.8
+        } else {
+            0.0
+        };
+        if sk > s {
+            s = sk;
+            how = "skeleton";
+        }
+    }
+    if s < 0.78 {
+        (0.0, how)
+    } else {
+        (s, how)
+    }
+}
+
+/// Same form: 1. Same type, one side in its English rendering ("OÜ"/"Ltd"):
+/// 0.9. Same type but two national forms ("GmbH"/"Sdn. Bhd."): another
+/// jurisdiction, 0.4. Different types: 0.6 when both are English, else 0.2.
+fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
+    if a.text == b.text {
+        return 1.0;
+    }
+    let lex = kordon_text::lexicon::lexicon();
+    let (ia, ib) = (lex.is_international(&a.text), lex.is_international(&b.text));
+    match (a.key == b.key, ia || ib, ia && ib) {
+        (true, true, _) => 0.9,
+        (true, false, _) => 0.4,
+        (false, _, true) => 0.6,
+        (false, _, false) => 0.2,
+    }
+}
+
+/// Plain string similarity of two words: mean of Jaro-Winkler and the
+/// Levenshtein ratio; for words of three letters or fewer the ratio alone
+/// (one letter in three is another word).
+fn fuzzy(a: &str, b: &str) -> f64 {
+    let (la, lb) = (a.len(), b.len());
+    let longest = la.max(lb).max(1) as f64;
+    // Both measures are at most 1, so a ratio under 0.5 cannot lift the mean
+    // to any floor used here; the length difference bounds the ratio for free.
+    if (la.abs_diff(lb) as f64) / longest > 0.5 {
+        return 0.0;
+    }
+    let lev = strsim::levenshtein(a, b) as f64;
+    let ratio = 1.0 - lev / longest;
+    if la.min(lb) <= 3 {
+        ratio
+    } else if ratio < 0.5 {
+        0.0
+    } else {
+        0.5 * (strsim::jaro_winkler(a, b) + ratio)
+    }
+}
+
+/// One aligned pair inside the scorer: token ranges on each side, so that no
+/// strings are built until the best variant pair is known.
+#[derive(Clone)]
+struct RawPair {
+    a: std::ops::Range<usize>,
+    b: std::ops::Range<usize>,
+    similarity: f64,
+    how: &'static str,
+}
+
+struct Alignment {
+    /// For each token of a/b, the similarity it was matched with (0 = unmatched).
+    sim_a: Vec<f64>,
+    sim_b: Vec<f64>,
+    pairs: Vec<RawPair>,
+}
+
+fn joined_text(tokens: &[Token], r: std::ops::Range<usize>) -> String {
+    tokens[r].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
+    raw.iter()
+        .map(|p| TokenPair {
+            query: joined_text(a, p.a.clone()),
+            candidate: joined_text(b, p.b.clone()),
+            similarity: p.similarity,
+            how: p.how.to_string(),
+        })
+        .collect()
+}
+
+fn align(a: &[Token], b: &[Token], cross: bool) -> Alignment {
+    let mut sim_a = vec![0.0; a.len()];
+    let mut sim_b = vec![0.0; b.len()];
+    let mut pairs = Vec::new();
+    multi_token_pass(a, b, &mut sim_a, &mut sim_b, &mut pairs, false, cross);
+    multi_token_pass(b, a, &mut sim_b, &mut sim_a, &mut pairs, true, cross);
+    let mut cands: Vec<(f64, usize, usize, &'static str)> = Vec::new();
+    for (i, ta) in a.iter().enumerate() {
+        if sim_a[i] > 0.0 {
+            continue;
+        }
+        for (j, tb) in b.iter().enumerate() {
+            if sim_b[j] > 0.0 {
+                continue;
+            }
+            let (s, how) = token_similarity(ta, tb, cross);
+            if s > 0.0 {
+                // Prefer partners in the same position when similarity ties.
+                let order_bonus = if i == j { 1e-6 } else { 0.0 };
+                cands.push((s + order_bonus, i, j, how));
+            }
+        }
+    }
+    cands.sort_by(|x, y| y.0.total_cmp(&x.0));
+    for (s, i, j, how) in cands {
+        if sim_a[i] > 0.0 || sim_b[j] > 0.0 {
+            continue;
+        }
+        let s = s.min(1.0);
+        sim_a[i] = s;
+        sim_b[j] = s;
+        pairs.push(RawPair { a: i..i + 1, b: j..j + 1, similarity: s, how });
+    }
+    Alignment { sim_a, sim_b, pairs }
+}
+
+/// Acronyms and words written together: one token of `x` against a run of
+/// consecutive tokens of `y`.
+fn multi_token_pass(
+    x: &[Token],
+    y: &[Token],
+    sim_x: &mut [f64],
+    sim_y: &mut [f64],
+    pairs: &mut Vec<RawPair>,
+    swapped: bool,
+    cross: bool,
+) {
+    for (i, t) in x.iter().enumerate() {
+        if sim_x[i] > 0.0 || t.class != TokenClass::Word {
+            continue;
+        }
+        let len = t.text.len();
+        if len < 2 {
+            continue;
+        }
+        let is_acronym_shape = (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
+        for start in 0..y.len() {
+            if sim_y[start] > 0.0 {
+                continue;
+            }
+            // Acronym: initials of the words in the run spell the token.
+            if is_acronym_shape && matches!(y[start].class, TokenClass::Word | TokenClass::Generic) {
+                let mut initials = String::new();
+                let mut end = start;
+                let mut words = 0;
+                while end < y.len() && initials.len() < len && sim_y[end] == 0.0 {
+                    match y[end].class {
+                        TokenClass::Word | TokenClass::Generic => {
+                            initials.push_str(&y[end].initials);
+                            words += 1;
+                        }
+                        TokenClass::Stopword => {}
+                        _ => break,
+                    }
+                    end += 1;
+                }
+                if initials == t.text && words >= 2 {
+                    record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
+                    break;
+                }
+            }
+            // Joined: the token equals two or three consecutive tokens written
+            // together, so it starts with the first of them.
+            if len >= 5 && (cross || y[start].text.as_bytes().first() == t.text.as_bytes().first()) {
+                let mut joined = String::new();
+                let mut done = false;
+                for end in start..(start + 3).min(y.len()) {
+                    // Only words join: "Nahshol III" is a name and a number, not "nahsholiii".
+                    if sim_y[end] > 0.0 || !matches!(y[end].class, TokenClass::Word | TokenClass::Generic | TokenClass::Stopword) {
+                        break;
+                    }
+                    joined.push_str(&y[end].text);
+                    if end > start && (joined.len() + 1 >= len || cross) {
+                        if !cross && joined.len() > len + 2 {
+                            break;
+                        }
+                        let mut r = 1.0 - strsim::levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
+                        if cross && r < 0.9 && !t.skeleton.is_empty() {
+                            let js = kordon_text::phonetic::skeleton(&joined);
+                            let sr = 1.0 - strsim::levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
+                            r = r.max(if sr >= 0.8 && js.len() >= 4 { 0.9 * sr } else { 0.0 });
+                        }
+                        if r >= if cross { 0.72 } else { 0.9 } {
+                            record(sim_x, sim_y, pairs, i, start..end + 1, r, "joined", swapped);
+                            done = true;
+                        }
+                        break;
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    sim_x: &mut [f64],
+    sim_y: &mut [f64],
+    pairs: &mut Vec<RawPair>,
+    i: usize,
+    run: std::ops::Range<usize>,
+    s: f64,
+    how: &'static str,
+    swapped: bool,
+) {
+    sim_x[i] = s;
+    for k in run.clone() {
+        sim_y[k] = s;
+    }
+    let (a, b) = if swapped { (run, i..i + 1) } else { (i..i + 1, run) };
+    pairs.push(RawPair { a, b, similarity: s, how });
+}
+
+/// Score one variant pair.
+fn score_variants(a: &NameVariant, b: &NameVariant, schema: Schema, w: &dyn TokenWeights, lenient: bool) -> (f64, Alignment) {
+    let cross = lenient && a.transliterated != b.transliterated;
+    let al = align(&a.tokens, &b.tokens, cross);
+    let wa: Vec<f64> = a.tokens.iter().map(|t| weight(t, w)).collect();
+    let wb: Vec<f64> = b.tokens.iter().map(|t| weight(t, w)).collect();
+    let total_a: f64 = wa.iter().sum();
+    let total_b: f64 = wb.iter().sum();
+    if total_a <= 0.0 || total_b <= 0.0 {
+        return (0.0, al);
+    }
+    let got_a: f64 = wa.iter().zip(&al.sim_a).map(|(w, s)| w * s).sum();
+    let got_b: f64 = wb.iter().zip(&al.sim_b).map(|(w, s)| w * s).sum();
+    let (cov_a, cov_b) = (got_a / total_a, got_b / total_b);
+    let (lo, hi) = if cov_a < cov_b { (cov_a, cov_b) } else { (cov_b, cov_a) };
+    // People are often named with fewer or more given names than a list has;
+    // organisations with an extra word are usually another organisation.
+    let alpha = if schema == Schema::Person { 0.45 } else { 0.7 };
+    let mut score = lo.powf(alpha) * hi.powf(1.0 - alpha);
+
+    // Distinctive words unmatched on both sides mean a different party
+    // ("Sons" vs "Daughters"); different numbers almost always do.
+    let unmatched = |toks: &[Token], sims: &[f64], class: TokenClass| {
+        toks.iter().zip(sims).filter(|(t, s)| t.class == class && **s == 0.0).count()
+    };
+    let num_a = unmatched(&a.tokens, &al.sim_a, TokenClass::Number);
+    let num_b = unmatched(&b.tokens, &al.sim_b, TokenClass::Number);
+    if num_a > 0 && num_b > 0 {
+        score *= 0.5;
+    } else if num_a + num_b > 0 {
+        score *= 0.85;
+    }
+    let words_a = unmatched(&a.tokens, &al.sim_a, TokenClass::Word) + unmatched(&a.tokens, &al.sim_a, TokenClass::Generic);
+    let words_b = unmatched(&b.tokens, &al.sim_b, TokenClass::Word) + unmatched(&b.tokens, &al.sim_b, TokenClass::Generic);
+    if words_a > 0 && words_b > 0 {
+        score *= 0.85;
+    }
+    // An acronym that is all the two names share is weak: "TPD" spells the
+    // initials of many names.
+    if !al.pairs.is_empty() && al.pairs.iter().all(|p| p.how == "acronym" || p.how == "legal_form") {
+        score *= 0.7;
+    }
+    let has_legal = |t: &[Token]| t.iter().any(|t| t.class == TokenClass::LegalForm);
+    let (la, lb) = (has_legal(&a.tokens), has_legal(&b.tokens));
+    if la && lb {
+        let best_legal = a
+            .tokens
+            .iter()
+            .zip(&al.sim_a)
+            .filter(|(t, _)| t.class == TokenClass::LegalForm)
+            .map(|(_, s)| *s)
+            .fold(0.0, f64::max);
+        if best_legal < 0.6 {
+            score *= 0.8;
+        }
+    } else if schema == Schema::Vessel && la != lb {
+        // A vessel has no legal form; the side that has one names its owner or manager.
+        score *= 0.8;
+    }
+    // Fuzzy matches of distinctive words below near-certainty pull the score down
+    // more than the weighted sum does: "Lixing"/"Lixin" differ in identity, not spelling.
+    (score.clamp(0.0, 1.0), al)
+}
+
+/// Compare two analysed names; the best variant pair wins.
+pub fn compare_analyzed(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> NameComparison {
+    let mut best: Option<NameComparison> = None;
+    let lenient = q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script));
+    for va in &q.variants {
+        for vb in &c.variants {
+            let (mut s, al) = score_variants(va, vb, schema, w, lenient);
+            s *= segment_factor(va.segment, vb.segment);
+            let joined = joined_score(va, vb);
+            let s = s.max(joined);
+            if best.as_ref().is_none_or(|b| s > b.score) {
+                let pairs = if joined >= s && joined > 0.0 {
+                    vec![TokenPair { query: va.text(), candidate: vb.text(), similarity: joined, how: "joined".to_string() }]
+                } else {
+                    token_pairs(&va.tokens, &vb.tokens, &al.pairs)
+                };
+                let unmatched_query = va.tokens.iter().zip(&al.sim_a).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
+                let unmatched_candidate = vb.tokens.iter().zip(&al.sim_b).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
+                best = Some(NameComparison {
+                    score: s,
+                    query_variant: va.text(),
+                    candidate_variant: vb.text(),
+                    query_segment: va.segment,
+                    candidate_segment: vb.segment,
+                    query_transliterated: va.transliterated,
+                    candidate_transliterated: vb.transliterated,
+                    candidate_scheme: vb.scheme,
+                    pairs,
+                    unmatched_query,
+                    unmatched_candidate,
+                });
+            }
+        }
+    }
+    best.unwrap_or(NameComparison {
+        score: 0.0,
+        query_variant: String::new(),
+        candidate_variant: String::new(),
+        query_segment: SegmentKind::Main,
+        candidate_segment: SegmentKind::Main,
+        query_transliterated: false,
+        candidate_transliterated: false,
+        candidate_scheme: 0,
+        pairs: Vec::new(),
+        unmatched_query: Vec::new(),
+        unmatched_candidate: Vec::new(),
+    })
+}
+
+/// Scripts whose romanisation does not pin down vowels (abjads, abugidas,
+/// logographs): names from them are compared on consonant skeletons too.
+fn vowels_unreliable(script: &str) -> bool {
+    matches!(script, "Hebr" | "Arab" | "Mymr" | "Thai" | "Hani" | "Kana" | "Hang")
+}
+
+/// A former name matching a former name is weak evidence (two ships can share
+/// a past name); the short form without qualifiers is almost as good as the whole.
+fn segment_factor(a: SegmentKind, b: SegmentKind) -> f64 {
+    use SegmentKind::*;
+    match (a, b) {
+        (Former, Former) | (Former, Alias) | (Alias, Former) => 0.65,
+        // Two names cut down to their first part can agree where the whole names do not.
+        (Short, Short) => 0.8,
+        (Short, _) | (_, Short) => 0.95,
+        _ => 1.0,
+    }
+}
+
+/// Names whose spacing differs ("EtsDiallo" / "Ets Diallo"): compare the
+/// tokens written together. Only when the token counts differ, so that two
+/// names with the same words never get a second, looser chance.
+fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
+    let keep = |t: &&Token| t.class != TokenClass::Prefix;
+    let ca = a.tokens.iter().filter(keep).count();
+    let cb = b.tokens.iter().filter(keep).count();
+    if ca == cb {
+        return 0.0;
+    }
+    let ja: String = a.tokens.iter().filter(keep).map(|t| t.text.as_str()).collect();
+    let jb: String = b.tokens.iter().filter(keep).map(|t| t.text.as_str()).collect();
+    let longest = ja.len().max(jb.len());
+    // A ratio of 0.95 allows one edit in twenty: the lengths must agree that well.
+    if ja.len() < 6 || jb.len() < 6 || ja.len().abs_diff(jb.len()) * 20 > longest {
+        return 0.0;
+    }
+    let r = 1.0 - strsim::levenshtein(&ja, &jb) as f64 / ja.len().max(jb.len()) as f64;
+    if r >= 0.95 {
+        r * 0.98
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,246 @@
+//! The linguistic tables compiled in from `data/`: legal forms, stopwords,
+//! titles, vessel prefixes, number words, name markers, generic-word concepts
+//! and look-alike letters. Parsed once, on first use.
+
+use crate::normalize::{normalize_basic as normalize_text, Script};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
+const STOPWORDS: &str = include_str!("../data/stopwords.txt");
+const TITLES: &str = include_str!("../data/titles.txt");
+const VESSEL_PREFIXES: &str = include_str!("../data/vessel_prefixes.txt");
+const NUMBERS: &str = include_str!("../data/numbers.txt");
+const CONCEPTS: &str = include_str!("../data/concepts.txt");
+const HOMOGLYPHS: &str = include_str!("../data/homoglyphs.txt");
+const NAME_MARKERS: &str = include_str!("../data/name_markers.txt");
+const PERSON_NAMES: &str = include_str!("../data/person_names.txt");
+
+/// What a name marker phrase introduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerKind {
+    Former,
+    Alias,
+    Drop,
+}
+
+/// A generic word's concept: its canonical English form and the letters it
+/// contributes to acronyms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concept {
+    pub id: u16,
+    pub canonical: String,
+    pub initials: String,
+}
+
+pub struct Lexicon {
+    /// Squashed legal form (no spaces, no dots) → generic type.
+    pub legal_forms: HashMap<String, String>,
+    /// Longest legal form in tokens, to bound the multi-token scan.
+    pub legal_form_max_tokens: usize,
+    /// Legal forms in unspaced scripts, searched as substrings.
+    pub unspaced_legal_forms: Vec<String>,
+    /// Squashed legal forms that are English/international renderings.
+    pub international_forms: HashMap<String, ()>,
+    /// Generic words in unspaced scripts, searched as substrings.
+    pub unspaced_concepts: Vec<String>,
+    pub stopwords: HashMap<String, ()>,
+    pub titles: HashMap<String, ()>,
+    pub vessel_prefixes: HashMap<String, ()>,
+    pub numbers: HashMap<String, u32>,
+    pub concepts: Vec<Concept>,
+    /// Personal name spelling → the name of its variant group.
+    pub person_name_group: HashMap<String, String>,
+    pub concept_of: HashMap<String, u16>,
+    /// Multi-word markers as squashed token sequences.
+    pub markers: Vec<(Vec<String>, MarkerKind)>,
+    homoglyph_to_latin: HashMap<char, char>,
+    latin_to_cyrillic: HashMap<char, char>,
+    latin_to_greek: HashMap<char, char>,
+}
+
+/// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
+pub fn squash(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, ' ' | '.' | '/' | '&')).collect()
+}
+
+/// Marker phrases compare with dots removed but slashes kept ("c/o" is not "co").
+pub fn marker_key(s: &str) -> String {
+    s.chars().filter(|&c| c != '.').collect()
+}
+
+fn data_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn word_set(text: &str) -> HashMap<String, ()> {
+    data_lines(text)
+        .flat_map(str::split_whitespace)
+        .map(|w| (normalize_text(w), ()))
+        .collect()
+}
+
+fn build() -> Lexicon {
+    let mut legal_forms = HashMap::new();
+    let mut legal_form_max_tokens = 1;
+    let mut unspaced_legal_forms = Vec::new();
+    let mut international_forms = HashMap::new();
+    for line in data_lines(LEGAL_FORMS) {
+        let Some((kind, forms)) = line.split_once(':') else { continue };
+        for form in forms.split('|') {
+            let norm = normalize_text(form);
+            if norm.is_empty() {
+                continue;
+            }
+            if kind.trim() == "international" {
+                international_forms.insert(squash(&norm), ());
+                continue;
+            }
+            legal_form_max_tokens = legal_form_max_tokens.max(norm.split([' ', '.', '/']).filter(|t| !t.is_empty()).count());
+            if crate::normalize::dominant_script(&norm).is_unspaced()
+                || crate::normalize::dominant_script(&norm) == Script::Hangul
+                || crate::normalize::dominant_script(&norm) == Script::Myanmar
+            {
+                unspaced_legal_forms.push(norm.clone());
+            }
+            legal_forms.insert(squash(&norm), kind.trim().to_string());
+        }
+    }
+    // Longest first, so "株式会社" is cut before "会社".
+    unspaced_legal_forms.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
+    unspaced_legal_forms.dedup();
+
+    let mut numbers = HashMap::new();
+    for line in data_lines(NUMBERS) {
+        let Some((value, words)) = line.split_once(':') else { continue };
+        let Ok(value) = value.trim().parse::<u32>() else { continue };
+        for w in words.split_whitespace() {
+            numbers.insert(normalize_text(w), value);
+        }
+    }
+
+    let mut concepts = Vec::new();
+    let mut concept_of = HashMap::new();
+    let mut unspaced_concepts = Vec::new();
+    for line in data_lines(CONCEPTS) {
+        let Some((head, words)) = line.split_once(':') else { continue };
+        let (canonical, initials) = match head.split_once('/') {
+            Some((c, i)) => (c.trim().to_string(), i.trim().to_string()),
+            None => (head.trim().to_string(), String::new()),
+        };
+        let id = concepts.len() as u16;
+        for w in words.split_whitespace().chain(std::iter::once(canonical.as_str())) {
+            let norm = normalize_text(w);
+            let sc = crate::normalize::dominant_script(&norm);
+            if (sc.is_unspaced() || matches!(sc, Script::Hangul | Script::Myanmar)) && norm.chars().count() >= 2 {
+                unspaced_concepts.push(norm.clone());
+            }
+            concept_of.entry(squash(&norm)).or_insert(id);
+        }
+        concepts.push(Concept { id, canonical, initials });
+    }
+
+    let mut markers = Vec::new();
+    for line in data_lines(NAME_MARKERS) {
+        let Some((kind, phrases)) = line.split_once(':') else { continue };
+        let kind = match kind.trim() {
+            "former" => MarkerKind::Former,
+            "alias" => MarkerKind::Alias,
+            _ => MarkerKind::Drop,
+        };
+        for p in phrases.split('|') {
+            let toks: Vec<String> = normalize_text(p).split_whitespace().map(marker_key).filter(|t| !t.is_empty()).collect();
+            if !toks.is_empty() {
+                markers.push((toks, kind));
+            }
+        }
+    }
+    unspaced_concepts.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
+    unspaced_concepts.dedup();
+    markers.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
+
+    let mut homoglyph_to_latin = HashMap::new();
+    let mut latin_to_cyrillic = HashMap::new();
+    let mut latin_to_greek = HashMap::new();
+    for line in data_lines(HOMOGLYPHS) {
+        let mut chars = line.split_whitespace().filter_map(|w| w.chars().next());
+        let Some(latin) = chars.next() else { continue };
+        for other in chars {
+            homoglyph_to_latin.insert(other, latin);
+            match crate::normalize::char_script(other) {
+                Some(Script::Cyrillic) => {
+                    latin_to_cyrillic.entry(latin).or_insert(other);
+                }
+                Some(Script::Greek) => {
+                    latin_to_greek.entry(latin).or_insert(other);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let mut person_name_group = HashMap::new();
+    for line in data_lines(PERSON_NAMES) {
+        let mut words = line.split_whitespace();
+        let Some(head) = words.next() else { continue };
+        let head = normalize_text(head);
+        person_name_group.entry(head.clone()).or_insert(head.clone());
+        for w in words {
+            person_name_group.entry(normalize_text(w)).or_insert(head.clone());
+        }
+    }
+
+    Lexicon {
+        person_name_group,
+        legal_forms,
+        legal_form_max_tokens,
+        unspaced_legal_forms,
+        international_forms,
+        unspaced_concepts,
+        stopwords: word_set(STOPWORDS),
+        titles: word_set(TITLES),
+        vessel_prefixes: word_set(VESSEL_PREFIXES),
+        numbers,
+        concepts,
+        concept_of,
+        markers,
+        homoglyph_to_latin,
+        latin_to_cyrillic,
+        latin_to_greek,
+    }
+}
+
+/// The shared, lazily built lexicon.
+pub fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(build)
+}
+
+/// The look-alike of `c` in script `target`, if the table has one.
+pub fn homoglyph(c: char, target: Script) -> Option<char> {
+    let lex = lexicon();
+    let latin = if crate::normalize::char_script(c) == Some(Script::Latin) {
+        c
+    } else {
+        *lex.homoglyph_to_latin.get(&c)?
+    };
+    match target {
+        Script::Latin => Some(latin),
+        Script::Cyrillic => lex.latin_to_cyrillic.get(&latin).copied(),
+        Script::Greek => lex.latin_to_greek.get(&latin).copied(),
+        _ => None,
+    }
+}
+
+impl Lexicon {
+    pub fn legal_form(&self, squashed: &str) -> Option<&str> {
+        self.legal_forms.get(squashed).map(String::as_str)
+    }
+    /// Whether a squashed legal form is an English/international rendering.
+    pub fn is_international(&self, squashed: &str) -> bool {
+        self.international_forms.contains_key(squashed)
+    }
+    pub fn concept(&self, token: &str) -> Option<&Concept> {
+        self.concept_of.get(&squash(token)).map(|&id| &self.concepts[id as usize])
+    }
+}

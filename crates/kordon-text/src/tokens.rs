@@ -1,0 +1,243 @@
+//! Tokens of one name: splitting normalised text into words, recognising legal
+//! forms (also multi-word and dotted ones: "Sp. z o.o.", "S.A. de C.V."),
+//! stopwords, titles, vessel prefixes and numbers, and attaching to each word
+//! its concept (for generic business words), acronym letters and phonetic keys.
+
+use crate::lexicon::{lexicon, squash};
+use crate::normalize::{char_script, dominant_script, Script};
+use crate::phonetic;
+use kordon_model::Schema;
+
+/// What a token is to the name. The class decides its weight in scoring:
+/// legal forms, stopwords, titles and prefixes count little but are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum TokenClass {
+    /// A distinctive name word.
+    Word,
+    /// A generic business word with a known concept ("trading", "zavod").
+    Generic,
+    LegalForm,
+    Stopword,
+    Title,
+    /// A vessel type prefix ("MV", "M/T").
+    Prefix,
+    Number,
+}
+
+impl TokenClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenClass::Word => "word",
+            TokenClass::Generic => "generic",
+            TokenClass::LegalForm => "legal_form",
+            TokenClass::Stopword => "stopword",
+            TokenClass::Title => "title",
+            TokenClass::Prefix => "prefix",
+            TokenClass::Number => "number",
+        }
+    }
+}
+
+/// One token in Latin form with its class and match keys.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Token {
+    /// Lower-case ASCII Latin form.
+    pub text: String,
+    pub class: TokenClass,
+    /// Generic type for legal forms ("llc", "jsc"), concept name for generic
+    /// words, decimal value for numbers.
+    pub key: Option<String>,
+    /// Letters the token contributes to an acronym.
+    pub initials: String,
+    /// Double Metaphone primary code (words only).
+    pub phonetic: String,
+    /// Consonant skeleton for cross-script comparison.
+    pub skeleton: String,
+    /// Spelling with romanisation-scheme differences folded ("khotintsev" and
+    /// "hotincev" both give "hotincev").
+    pub roman: String,
+}
+
+/// A raw token before transliteration: native text and, if the native form
+/// was recognised, its class and key.
+#[derive(Debug, Clone)]
+pub(crate) struct RawToken {
+    pub text: String,
+    pub class: Option<(TokenClass, Option<String>, String)>,
+}
+
+/// Split normalised text into raw tokens. Dotted initials ("g.i.e.") join into
+/// one token; "&" stands alone; unspaced scripts have legal forms cut out.
+pub(crate) fn split_words(norm: &str) -> Vec<String> {
+    let lex = lexicon();
+    let mut out = Vec::new();
+    for chunk in norm.split_whitespace() {
+        let script = dominant_script(chunk);
+        let pieces: Vec<String> = if matches!(script, Script::Han | Script::Kana | Script::Hangul | Script::Myanmar | Script::Thai) {
+            cut_unspaced(chunk, &lex.unspaced_legal_forms)
+                .into_iter()
+                .flat_map(|p| if lex.unspaced_legal_forms.contains(&p) { vec![p] } else { cut_unspaced(&p, &lex.unspaced_concepts) })
+                .collect()
+        } else {
+            vec![chunk.to_string()]
+        };
+        for piece in pieces {
+            // "M/V", "A/S", "S.A." stay whole when the lexicon knows them as one word.
+            if lex.vessel_prefixes.contains_key(&piece) || lex.legal_form(&squash(&piece)).is_some() || lex.concept(&piece).is_some() {
+                out.push(piece.trim_matches('.').to_string());
+                continue;
+            }
+            for part in piece.split('/') {
+                let mut rest = part;
+                while let Some(pos) = rest.find('&') {
+                    push_dotted(&rest[..pos], &mut out);
+                    out.push("&".to_string());
+                    rest = &rest[pos + 1..];
+                }
+                push_dotted(rest, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn push_dotted(s: &str, out: &mut Vec<String>) {
+    let parts: Vec<&str> = s.split('.').filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() {
+        return;
+    }
+    if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
+        out.push(parts.concat());
+    } else {
+        out.extend(parts.iter().map(|p| p.to_string()));
+    }
+}
+
+fn cut_unspaced(chunk: &str, forms: &[String]) -> Vec<String> {
+    for f in forms {
+        if let Some(pos) = chunk.find(f.as_str()) {
+            let mut out = Vec::new();
+            let (before, after) = (&chunk[..pos], &chunk[pos + f.len()..]);
+            if !before.is_empty() {
+                out.extend(cut_unspaced(before, forms));
+            }
+            out.push(f.clone());
+            if !after.is_empty() {
+                out.extend(cut_unspaced(after, forms));
+            }
+            return out;
+        }
+    }
+    vec![chunk.to_string()]
+}
+
+/// Classify raw tokens in their own script (legal forms incl. multi-token,
+/// stopwords, titles, prefixes, numbers, concepts).
+pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
+    let lex = lexicon();
+    let person = schema == Schema::Person;
+    let mut out: Vec<RawToken> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if !person {
+            let max = lex.legal_form_max_tokens.min(words.len() - i);
+            let mut found = None;
+            for len in (1..=max).rev() {
+                let sq = squash(&words[i..i + len].concat());
+                if let Some(kind) = lex.legal_form(&sq) {
+                    found = Some((len, kind.to_string(), sq));
+                    break;
+                }
+            }
+            if let Some((len, kind, sq)) = found {
+                out.push(RawToken {
+                    text: sq,
+                    class: Some((TokenClass::LegalForm, Some(kind), String::new())),
+                });
+                i += len;
+                continue;
+            }
+        }
+        let w = &words[i];
+        let position = out.len();
+        let is_last = i + 1 == words.len();
+        out.push(RawToken { text: w.clone(), class: classify_word(w, schema, position, is_last) });
+        i += 1;
+    }
+    out
+}
+
+fn classify_word(w: &str, schema: Schema, position: usize, is_last: bool) -> Option<(TokenClass, Option<String>, String)> {
+    let lex = lexicon();
+    let person = schema == Schema::Person;
+    if w == "&" {
+        return Some((TokenClass::Stopword, None, String::new()));
+    }
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
+        let v = w.trim_start_matches('0');
+        return Some((TokenClass::Number, Some(if v.is_empty() { "0".into() } else { v.into() }), String::new()));
+    }
+    if !person && position > 0 {
+        if let Some(v) = lex.numbers.get(w) {
+            let single = w.chars().count() == 1;
+            if !single || is_last {
+                return Some((TokenClass::Number, Some(v.to_string()), String::new()));
+            }
+        }
+    }
+    if !person && position == 0 && lex.vessel_prefixes.contains_key(w) && !is_last {
+        return Some((TokenClass::Prefix, None, String::new()));
+    }
+    if lex.stopwords.contains_key(w) {
+        return Some((TokenClass::Stopword, None, String::new()));
+    }
+    if lex.titles.contains_key(w) && !is_last {
+        return Some((TokenClass::Title, None, String::new()));
+    }
+    if let Some(group) = lex.person_name_group.get(w) {
+        if person || dominant_script(w) != Script::Latin || !lex.concept_of.contains_key(w) {
+            return Some((TokenClass::Word, Some(format!("name:{group}")), String::new()));
+        }
+    }
+    if !person {
+        if let Some(c) = lex.concept(w).or_else(|| lex.concept(strip_hebrew_prefix(w)?)) {
+            return Some((TokenClass::Generic, Some(c.canonical.clone()), c.initials.clone()));
+        }
+    }
+    None
+}
+
+/// Hebrew writes "and" (ו) and "the" (ה) as a prefix letter of the next word:
+/// "והובלה" is "and transport". The bare word, if long enough to be one.
+fn strip_hebrew_prefix(w: &str) -> Option<&str> {
+    let rest = w.strip_prefix('ו').or_else(|| w.strip_prefix('ה'))?;
+    (rest.chars().count() >= 3).then_some(rest)
+}
+
+/// Build a finished token from Latin text and an optional known class.
+pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, String)>) -> Token {
+    let (class, key, initials) = match class {
+        Some((c, k, i)) => (c, k, i),
+        None => (TokenClass::Word, None, String::new()),
+    };
+    let initials = if initials.is_empty() {
+        match class {
+            TokenClass::Word | TokenClass::Generic => text.chars().take(1).collect(),
+            _ => String::new(),
+        }
+    } else {
+        initials
+    };
+    let (phonetic, skeleton, roman) = match class {
+        TokenClass::Word | TokenClass::Generic if text.len() > 1 => {
+            (phonetic::metaphone(&text), phonetic::skeleton(&text), phonetic::romanisation_fold(&text))
+        }
+        _ => (String::new(), String::new(), String::new()),
+    };
+    Token { text, class, key, initials, phonetic, skeleton, roman }
+}
+
+/// Whether a token's text contains letters of a script other than Latin.
+pub(crate) fn is_native(s: &str) -> bool {
+    s.chars().filter_map(char_script).any(|sc| sc != Script::Latin)
+}
