@@ -17,7 +17,20 @@ The score is in [0, 1]; a hit at or above --threshold is a match. Screening refu
 (exit 3) when no lists are imported or they are older than --max-age.")]
 pub struct ScreenArgs {
     /// The name to screen, in any script.
-    pub name: String,
+    #[arg(required_unless_present = "input")]
+    pub name: Option<String>,
+    /// Screen every party in this file instead (.csv with a header row, or .jsonl); the same as `kordon batch`.
+    #[arg(long, short, conflicts_with = "name", requires = "output")]
+    pub input: Option<std::path::PathBuf>,
+    /// With --input: where to write the hits (.csv or .jsonl).
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
+    /// With --input: which column feeds which field, e.g. name=Customer,country=Ctry,dob=Born,id=Passport.
+    #[arg(long, value_parser = crate::batch::parse_map, requires = "input")]
+    pub map: Option<crate::batch::ColumnMap>,
+    /// With --input: skip bad rows (reported with their line) or fail the run.
+    #[arg(long, value_enum, default_value_t = crate::batch::OnError::Skip)]
+    pub on_error: crate::batch::OnError,
     /// Person, organization (company), vessel or aircraft; a person never matches a vessel.
     #[arg(long, value_parser = parse_schema)]
     pub schema: Option<Schema>,
@@ -56,7 +69,26 @@ fn parse_date(s: &str) -> Result<PartialDate, String> {
 }
 
 pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
-    if args.name.trim().is_empty() {
+    if let Some(input) = args.input {
+        let Some(output) = args.output else { bail!("--input needs --output FILE for the hits") };
+        return crate::batch::run(
+            data_dir,
+            crate::batch::BatchArgs {
+                input,
+                output,
+                map: args.map,
+                threshold: args.threshold,
+                limit: args.limit,
+                sources: args.sources,
+                on_error: args.on_error,
+                max_age: args.max_age,
+                chunk: 4096,
+                quiet: false,
+            },
+        );
+    }
+    let name = args.name.clone().unwrap_or_default();
+    if name.trim().is_empty() {
         bail!("the name to screen is empty");
     }
     let defaults = ScreenOptions::default();
@@ -72,7 +104,7 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
         }
     }
     let query = PartyQuery {
-        name: args.name.clone(),
+        name: name.clone(),
         schema: args.schema,
         countries: args.countries.clone(),
         birth_date: args.dob.clone(),
@@ -106,7 +138,7 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
     if matches.is_empty() {
         println!(
             "No match at or above {threshold:.2} for {:?} among {} entities ({}).",
-            args.name,
+            name,
             loaded.screener.entities().len(),
             known.join(", ")
         );
