@@ -29,12 +29,203 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Party screening over the imported lists: index build time and size,
+    /// single-query latency p50/p99, screens/s on all cores, and the same
+    /// queries scored exhaustively (no index) as the same-run baseline.
+    #[command(after_help = "Example:\n  kordon lists import ../shared/data/lists && kordon bench screen --queries 2000 --scale 1000000")]
+    Screen {
+        /// Typo'd queries drawn from the loaded entities.
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        /// How many of the queries the exhaustive baseline scores (it is slow).
+        #[arg(long, default_value_t = 50)]
+        baseline_queries: usize,
+        /// Also build an index of this many synthetic entities (0 = skip) and time queries on it.
+        #[arg(long, default_value_t = 0)]
+        scale: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continuous re-screening: the cost of re-screening N stored
+    /// counterparties after a list change of C entities, against a full rescan.
+    #[command(after_help = "Example:\n  kordon bench rescreen --counterparties 1000000 --changed 40 --full-sample 20000")]
+    Rescreen {
+        #[arg(long, default_value_t = 100_000)]
+        counterparties: usize,
+        /// Entities added by the simulated weekly change.
+        #[arg(long, default_value_t = 40)]
+        changed: usize,
+        /// The full rescan is timed on this many counterparties and scaled up.
+        #[arg(long, default_value_t = 5_000)]
+        full_sample: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Free-text scan throughput (MB/s on one core) with every imported name indexed.
+    Scan {
+        /// Size of the generated corpus in MB.
+        #[arg(long, default_value_t = 8)]
+        mb: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-pub fn run(args: BenchArgs) -> Result<ExitCode> {
+pub fn run(data_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::Import { paths, runs, json } => import(&paths, runs.max(1), json),
+        BenchCommand::Screen { queries, baseline_queries, scale, json } => {
+            screen(data_dir, queries, baseline_queries, scale, json)
+        }
+        BenchCommand::Scan { mb, json } => scan(data_dir, mb, json),
+        BenchCommand::Rescreen { counterparties, changed, full_sample, json } => {
+            let entities = load_entities(data_dir)?;
+            let b = kordon_watch::bench::bench_rescreen(entities, counterparties, changed, full_sample);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!("machine: {}", machine());
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn load_entities(data_dir: &Path) -> Result<Vec<kordon_model::Entity>> {
+    let store = kordon_store::Store::open(data_dir)?;
+    let entities = store.current_entities()?;
+    anyhow::ensure!(!entities.is_empty(), "no lists imported in {}: run `kordon lists import` first", data_dir.display());
+    Ok(entities)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn screen(data_dir: &Path, queries: usize, baseline_queries: usize, scale: usize, json: bool) -> Result<ExitCode> {
+    use kordon_screen::party::bench;
+    let entities = load_entities(data_dir)?;
+    let qs = bench::typo_queries(&entities, queries);
+    let seed: Vec<kordon_model::Entity> = if scale > 0 { entities.clone() } else { Vec::new() };
+    let (screener, b) = bench::run(entities, &qs);
+    // Baseline: the same scorer over every entity, no candidate index.
+    let opts = kordon_screen::ScreenOptions::default();
+    let base_qs = &qs[..baseline_queries.min(qs.len())];
+    let started = Instant::now();
+    let mut agree = 0;
+    for q in base_qs {
+        let mut best: Option<(f64, &str)> = None;
+        for e in screener.entities() {
+            let m = screener.score_entity(q, e);
+            if best.is_none_or(|(s, _)| m.score > s) {
+                best = Some((m.score, e.id.as_str()));
+            }
+        }
+        let indexed = screener.screen(q, &opts);
+        let top_exhaustive = best.filter(|(s, _)| *s >= opts.threshold).map(|(_, id)| id);
+        if indexed.first().map(|m| m.entity_id.as_str()) == top_exhaustive {
+            agree += 1;
+        }
+    }
+    let baseline_ms = started.elapsed().as_secs_f64() * 1000.0 / base_qs.len().max(1) as f64;
+    let mut out = serde_json::json!({
+        "machine": machine(), "loaded": b, "peak_rss_mb": peak_rss_mb(),
+        "baseline_exhaustive": {"queries": base_qs.len(), "mean_ms": baseline_ms,
+            "top_hit_agrees_with_index": agree},
+        "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.p50_micros.max(1e-9),
+    });
+    drop(screener);
+    if scale > 0 {
+        let synthetic = bench::synthetic_entities(&seed, scale);
+        drop(seed);
+        let scale_qs = bench::typo_queries(&synthetic, queries.min(1000));
+        let (_s, sb) = bench::run(synthetic, &scale_qs);
+        out["scale"] = serde_json::json!({"bench": sb, "peak_rss_mb": peak_rss_mb()});
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("machine: {}", machine());
+    println!(
+        "loaded lists: {} entities, index built in {:.2}s ({} terms, {:.1} MB)",
+        b.entities,
+        b.build_seconds,
+        b.index_terms,
+        b.index_bytes as f64 / 1e6
+    );
+    println!(
+        "single query: p50 {:.3} ms, p99 {:.3} ms over {} typo'd queries; {:.0} screens/s on {} threads",
+        b.p50_micros / 1000.0,
+        b.p99_micros / 1000.0,
+        b.queries,
+        b.parallel_screens_per_second,
+        b.threads
+    );
+    println!(
+        "baseline (exhaustive scoring, no index): {:.2} ms/query over {} queries; index p50 is {:.0}x faster; same top hit in {}/{}",
+        baseline_ms,
+        base_qs.len(),
+        baseline_ms * 1000.0 / b.p50_micros.max(1e-9),
+        agree,
+        base_qs.len()
+    );
+    if let Some(sc) = out.get("scale") {
+        let sb = &sc["bench"];
+        println!(
+            "scale: {} synthetic entities built in {:.1}s; p50 {:.3} ms, p99 {:.3} ms; {:.0} screens/s; peak RSS {:.0} MB",
+            sb["entities"],
+            sb["build_seconds"].as_f64().unwrap_or(0.0),
+            sb["p50_micros"].as_f64().unwrap_or(0.0) / 1000.0,
+            sb["p99_micros"].as_f64().unwrap_or(0.0) / 1000.0,
+            sb["parallel_screens_per_second"].as_f64().unwrap_or(0.0),
+            sc["peak_rss_mb"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!("peak RSS {:.0} MB", peak_rss_mb());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scan(data_dir: &Path, mb: usize, json: bool) -> Result<ExitCode> {
+    use kordon_screen::scan::{bench, Scanner};
+    let entities = load_entities(data_dir)?;
+    let screener = kordon_screen::PartyScreener::build(entities);
+    let started = Instant::now();
+    let scanner = Scanner::build(&screener)?;
+    let build_s = started.elapsed().as_secs_f64();
+    let names = bench::sample_names(&scanner, 200);
+    let chunk = 64 * 1024;
+    let docs = |every: usize| -> Vec<String> {
+        let text = bench::synthetic_corpus(mb * 1_000_000, &names, every);
+        text.as_bytes()
+            .chunks(chunk)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect()
+    };
+    let min = std::time::Duration::from_secs(3);
+    // Baseline in the same run: prose with no listed name, i.e. the cost of
+    // folding and automaton search alone, before any verification.
+    let clean = bench::measure_scan(&scanner, &docs(0), min);
+    let sparse = bench::measure_scan(&scanner, &docs(200), min);
+    let dense = bench::measure_scan(&scanner, &docs(20), min);
+    let out = serde_json::json!({"machine": machine(), "automaton_build_s": build_s,
+        "no_names": clean, "one_name_per_200_sentences": sparse, "one_name_per_20_sentences": dense});
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("machine: {}", machine());
+        println!("automaton over every imported name built in {build_s:.2}s");
+        for (label, t) in [("no listed names (baseline)", &clean), ("one name per 200 sentences", &sparse), ("one name per 20 sentences", &dense)] {
+            println!("{label:<30} {}", serde_json::to_string(t)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn machine() -> String {

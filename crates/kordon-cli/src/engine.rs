@@ -44,11 +44,16 @@ pub fn check_ready(store: &Store, data_dir: &Path, max_age: Duration) -> Result<
         return Err(NotReady::NoLists(data_dir.display().to_string()).into());
     }
     let now = now_unix();
-    let stale: Vec<String> = versions
-        .iter()
-        .filter(|v| (now - v.imported_at) as u64 > max_age.as_secs())
-        .map(|v| format!("{} imported {} ago", v.source, crate::output::age(now - v.imported_at)))
-        .collect();
+    // Freshness is the later of the import and the last update check that
+    // found the publisher's list unchanged: an unchanged list confirmed this
+    // morning is fresh even if its content was imported last month.
+    let mut stale = Vec::new();
+    for v in &versions {
+        let confirmed = store.last_checked(&v.source)?.unwrap_or(v.imported_at).max(v.imported_at);
+        if (now - confirmed) as u64 > max_age.as_secs() {
+            stale.push(format!("{} last confirmed {} ago", v.source, crate::output::age(now - confirmed)));
+        }
+    }
     if !stale.is_empty() {
         return Err(NotReady::Stale {
             max_age: humantime::format_duration(max_age).to_string(),

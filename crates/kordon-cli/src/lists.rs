@@ -203,6 +203,11 @@ fn import(
     if json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }
+    // Counterparties under continuous screening are checked against what
+    // changed (a no-op without a watch database).
+    if results.iter().any(|r| r["status"] == "imported") {
+        crate::watch::after_lists_change(data_dir)?;
+    }
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

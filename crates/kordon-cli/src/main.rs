@@ -3,12 +3,23 @@
 //! Each subcommand lives in its own module and only wires arguments to the
 //! library crates; no screening logic lives here.
 
+mod alerts;
+mod audit;
+mod batch;
 mod bench;
+mod compare;
 mod data_dir;
 mod engine;
+mod goods;
+mod keys;
 mod lists;
 mod output;
+mod scan;
 mod screen;
+mod serve;
+mod shipments;
+mod update;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -40,8 +51,32 @@ enum Command {
     Lists(lists::ListsArgs),
     /// Screen one party (person, company, vessel, aircraft) against the imported lists.
     Screen(screen::ScreenArgs),
+    /// Score two names against each other, with the explanation.
+    Compare(compare::CompareArgs),
+    /// Evaluate the matcher on labelled data.
+    Eval(compare::EvalArgs),
+    /// Look up HS codes in the Common High Priority List (and your own goods lists).
+    Goods(goods::GoodsArgs),
+    /// Decide shipments BLOCK / REVIEW / CLEAR from parties, goods, destination and route.
+    Shipments(shipments::ShipmentsArgs),
+    /// Find listed parties, HS codes and IMO numbers in documents.
+    Scan(scan::ScanArgs),
+    /// Screen a CSV or JSON-lines file of parties (streams, uses all cores).
+    Batch(batch::BatchArgs),
+    /// Check and export the service's audit trail.
+    Audit(audit::AuditArgs),
+    /// Manage the service's API keys.
+    Keys(keys::KeysArgs),
     /// Measure performance (numbers for BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Run the screening service (HTTP API, yente-compatible API, audit trail).
+    Serve(serve::ServeArgs),
+    /// Refresh lists from their official publishers (fail-safe; re-screens watched counterparties).
+    Update(update::UpdateArgs),
+    /// Counterparties under continuous screening: import them, re-screen, status.
+    Watch(watch::WatchArgs),
+    /// Alerts raised by continuous screening.
+    Alerts(alerts::AlertsArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,7 +85,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lists(args) => lists::run(&data_dir, args),
         Command::Screen(args) => screen::run(&data_dir, args),
-        Command::Bench(args) => bench::run(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Eval(args) => compare::eval(args),
+        Command::Goods(args) => goods::run(args),
+        Command::Shipments(args) => shipments::run(&data_dir, args),
+        Command::Scan(args) => scan::run(&data_dir, args),
+        Command::Batch(args) => batch::run(&data_dir, args),
+        Command::Audit(args) => audit::run(&data_dir, args),
+        Command::Keys(args) => keys::run(&data_dir, args),
+        Command::Bench(args) => bench::run(&data_dir, args),
+        Command::Serve(args) => serve::run(&data_dir, args),
+        Command::Update(args) => update::run(&data_dir, args),
+        Command::Watch(args) => watch::run(&data_dir, args),
+        Command::Alerts(args) => alerts::run(&data_dir, args),
     };
     match result {
         Ok(code) => code,

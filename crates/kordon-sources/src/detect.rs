@@ -138,6 +138,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<SourceInput>, SourceError> {
             return Err(SourceError::new(p, Location::File, "no such file or directory"));
         }
     }
+    // The same file reached twice (named and inside a named folder) is one file.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(p, _)| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(group(files))
 }
 

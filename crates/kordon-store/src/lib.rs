@@ -10,9 +10,11 @@
 //! `synchronous=FULL`, so a committed import survives power loss.
 
 pub mod diff;
+pub mod http_state;
 mod schema;
 
 pub use diff::{EntityChange, EntitySummary, FieldChange, VersionDiff};
+pub use http_state::HttpValidators;
 
 use kordon_model::Entity;
 use kordon_sources::{ParseReport, SourceError, SourceInput};
@@ -36,6 +38,10 @@ pub enum StoreError {
     Corrupt { id: String, message: String },
     #[error("{0}")]
     Invalid(String),
+    /// The new version parsed but failed a sanity check ([`ImportGuard`]);
+    /// nothing was written and the previous version stays current.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -70,6 +76,23 @@ pub struct ImportOutcome {
     pub unchanged: bool,
     /// Entity bodies that were new to the store.
     pub new_bodies: u64,
+}
+
+/// Sanity checks a new version must pass before it may become current.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportGuard {
+    /// Refuse a version with fewer entities than the current one by more than
+    /// this share (0.05 = lose at most 5%). A list never shrinks by half in a
+    /// week; a half-served or mis-sniffed file does.
+    pub max_loss_share: f64,
+    /// Import anyway (an operator has checked the shrink is real).
+    pub force: bool,
+}
+
+impl Default for ImportGuard {
+    fn default() -> Self {
+        ImportGuard { max_loss_share: 0.05, force: false }
+    }
 }
 
 pub struct Store {
@@ -118,6 +141,27 @@ impl Store {
     pub fn import(
         &mut self,
         input: &SourceInput,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_inner(input, None, progress)
+    }
+
+    /// Like [`Store::import`], but the new version is counted inside the
+    /// import transaction and rolled back ([`StoreError::Refused`]) when it
+    /// loses more entities than `guard` allows.
+    pub fn import_guarded(
+        &mut self,
+        input: &SourceInput,
+        guard: ImportGuard,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_inner(input, Some(guard), progress)
+    }
+
+    fn import_inner(
+        &mut self,
+        input: &SourceInput,
+        guard: Option<ImportGuard>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError> {
         let path = self.path.clone();
@@ -178,16 +222,30 @@ impl Store {
         let entities = seen_ids.len() as u64;
         // Same content as the current version: keep the current version and
         // drop this one (the transaction is rolled back by not committing).
-        let current: Option<(i64, String)> = tx
+        let current: Option<(i64, String, i64)> = tx
             .query_row(
-                "SELECT v.version_id, v.content_hash FROM current c JOIN source_versions v
+                "SELECT v.version_id, v.content_hash, v.entities FROM current c JOIN source_versions v
                  ON v.version_id = c.version_id WHERE c.source = ?1",
                 params![input.source],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(&dberr)?;
-        if let Some((cur_id, cur_hash)) = current {
+        if let (Some(g), Some((cur_id, cur_hash, cur_entities))) = (guard, &current) {
+            let floor = (*cur_entities as f64) * (1.0 - g.max_loss_share.clamp(0.0, 1.0));
+            if !g.force && *cur_hash != content_hash && (entities as f64) < floor {
+                // Dropping the transaction rolls the whole version back.
+                drop(tx);
+                return Err(StoreError::Refused(format!(
+                    "{}: the new file has {entities} entities, the current version {cur_id} has {cur_entities}: \
+                     a loss of {:.1}% exceeds the allowed {:.1}% (import with --force if the shrink is real)",
+                    input.source,
+                    100.0 * (1.0 - entities as f64 / (*cur_entities).max(1) as f64),
+                    100.0 * g.max_loss_share
+                )));
+            }
+        }
+        if let Some((cur_id, cur_hash, _)) = current {
             if cur_hash == content_hash {
                 drop(tx);
                 let version = self
@@ -326,32 +384,43 @@ impl Store {
     /// Record that importing `source` failed; the previous version stays
     /// current and `last_failure` reports it until a later import succeeds.
     pub fn record_failure(&self, source: &str, error: &str) -> Result<(), StoreError> {
+        let current = self.current_version_of(source)?.map(|(id, _)| id).unwrap_or(-1);
         self.db(self.conn.execute(
-            "INSERT INTO import_failures (source, failed_at, error) VALUES (?1, ?2, ?3)",
-            params![source, now_unix(), error],
+            "INSERT INTO import_failures (source, failed_at, error, current_version) VALUES (?1, ?2, ?3, ?4)",
+            params![source, now_unix(), error, current],
         ))?;
         Ok(())
     }
 
-    /// The newest failure for `source` that happened after its current version
-    /// was imported (an older failure was cured by a later success).
-    pub fn last_failure(&self, source: &str) -> Result<Option<(i64, String)>, StoreError> {
-        let imported: Option<i64> = self.db(
-            self.conn
-                .query_row(
-                    "SELECT v.imported_at FROM current c JOIN source_versions v
-                     ON v.version_id = c.version_id WHERE c.source = ?1",
-                    params![source],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )?;
+    /// (version id, imported_at) of the current version of `source`.
+    fn current_version_of(&self, source: &str) -> Result<Option<(i64, i64)>, StoreError> {
         self.db(
             self.conn
                 .query_row(
-                    "SELECT failed_at, error FROM import_failures WHERE source = ?1 AND failed_at >= ?2
+                    "SELECT v.version_id, v.imported_at FROM current c JOIN source_versions v
+                     ON v.version_id = c.version_id WHERE c.source = ?1",
+                    params![source],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional(),
+        )
+    }
+
+    /// The newest failure for `source` that happened while its current version
+    /// was current (an older failure was cured by a later success).
+    pub fn last_failure(&self, source: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let current = self.current_version_of(source)?;
+        self.db(
+            self.conn
+                .query_row(
+                    "SELECT failed_at, error FROM import_failures WHERE source = ?1
+                     AND (current_version = ?2 OR (current_version IS NULL AND failed_at >= ?3))
                      ORDER BY failed_at DESC, rowid DESC LIMIT 1",
-                    params![source, imported.unwrap_or(i64::MIN)],
+                    params![
+                        source,
+                        current.map(|c| c.0).unwrap_or(-1),
+                        current.map(|c| c.1).unwrap_or(i64::MIN)
+                    ],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional(),
