@@ -239,7 +239,12 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for v in &versions {
         let by = |s: Schema| v.report.by_schema.get(s.as_str()).copied().unwrap_or(0);
-        let hashes: Vec<String> = v.report.files.iter().map(|f| f.sha256[..12].to_string()).collect();
+        // Many-file sources (the EU annexes) would flood the table: show the
+        // first file's hash and the count; `--json` has every file.
+        let mut hashes: Vec<String> = v.report.files.iter().take(2).map(|f| f.sha256[..12].to_string()).collect();
+        if v.report.files.len() > 2 {
+            hashes.push(format!("+{} files", v.report.files.len() - 2));
+        }
         let mut note = String::new();
         if let Some((at, err)) = store.last_failure(&v.source)? {
             note = format!("STALE: import failed {}: {err}", output::timestamp(at));
