@@ -49,6 +49,13 @@ pub struct ServeArgs {
     /// Serve WITHOUT API keys. Development only: anyone who can connect can screen.
     #[arg(long)]
     pub no_auth: bool,
+    /// Fetch every configured source from its publisher this often (e.g. 6h), with the same
+    /// fail-safe checks as `kordon update`; new versions are swapped in while requests go on.
+    #[arg(long, value_parser = crate::engine::parse_max_age, env = "KORDON_REFRESH_EVERY")]
+    pub refresh_every: Option<Duration>,
+    /// With --refresh-every: the sources file (default: built-in, or sources.toml in the data dir).
+    #[arg(long, value_name = "FILE")]
+    pub sources: Option<std::path::PathBuf>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -95,7 +102,43 @@ pub fn config(data_dir: &Path, args: &ServeArgs) -> Result<ServerConfig> {
 
 pub fn run(data_dir: &Path, args: ServeArgs) -> Result<ExitCode> {
     let config = config(data_dir, &args)?;
+    if let Some(every) = args.refresh_every {
+        // Load the sources now so a bad file fails at start, not in six hours.
+        let sources = crate::update::load_config(data_dir, args.sources.as_deref())?;
+        spawn_scheduled_updates(data_dir.to_path_buf(), sources, every);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("kordon-http").build()?;
     runtime.block_on(kordon_server::serve(config))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Run the fail-safe updater every `every` on its own thread. It writes new
+/// versions to the store; the server's reload loop notices them, builds the new
+/// engine beside the old one and swaps it in, so requests never wait on a
+/// download. A failed update keeps the last good version and is recorded.
+fn spawn_scheduled_updates(data_dir: std::path::PathBuf, sources: kordon_update::UpdateConfig, every: Duration) {
+    std::thread::Builder::new()
+        .name("kordon-refresh".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            let mut store = match kordon_store::Store::open(&data_dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("kordon serve: scheduled update could not open the store: {e}");
+                    continue;
+                }
+            };
+            let outcomes = kordon_update::update_all(&mut store, &data_dir, &sources, &kordon_update::UpdateOptions::default());
+            drop(store);
+            for o in &outcomes {
+                eprintln!("kordon serve: scheduled update {}: {:?}", o.source, o.status);
+            }
+            if outcomes.iter().any(|o| o.status == kordon_update::UpdateStatus::Updated) {
+                if let Err(e) = crate::watch::after_lists_change(&data_dir) {
+                    eprintln!("kordon serve: re-screening watched counterparties failed: {e:#}");
+                }
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| eprintln!("kordon serve: could not start the refresh thread: {e}"));
 }
