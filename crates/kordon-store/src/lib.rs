@@ -169,7 +169,24 @@ impl Store {
             path: path.clone(),
             source: e,
         };
+        // A FollowTheMoney delta patches the current version rather than
+        // replacing it: importing one delta file alone must not drop every
+        // entity it does not mention.
+        let delta = kordon_sources::ftm::is_delta(input)?;
+        let deleted = if delta { kordon_sources::ftm::deleted_ids(input)? } else { Vec::new() };
         let tx = self.conn.transaction().map_err(&dberr)?;
+        let base: Option<(i64, String)> = if delta {
+            tx.query_row(
+                "SELECT v.version_id, v.content_hash FROM current c JOIN source_versions v
+                 ON v.version_id = c.version_id WHERE c.source = ?1",
+                params![input.source],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&dberr)?
+        } else {
+            None
+        };
         let imported_at = now_unix();
         tx.execute(
             "INSERT INTO source_versions (source, format, imported_at, content_hash, entities, names, report)
@@ -178,6 +195,14 @@ impl Store {
         )
         .map_err(&dberr)?;
         let version_id = tx.last_insert_rowid();
+        if let Some((base_id, _)) = &base {
+            tx.execute(
+                "INSERT INTO version_entities (version_id, entity_id, schema, hash)
+                 SELECT ?1, entity_id, schema, hash FROM version_entities WHERE version_id = ?2",
+                params![version_id, base_id],
+            )
+            .map_err(&dberr)?;
+        }
         let mut new_bodies = 0u64;
         let mut seen_ids = std::collections::HashSet::new();
         let mut count = 0u64;
@@ -217,9 +242,34 @@ impl Store {
             kordon_sources::parse(input, &mut sink)?
         };
         progress(count);
-        let content_hash = content_hash(&report);
+        for id in &deleted {
+            tx.execute(
+                "DELETE FROM version_entities WHERE version_id = ?1 AND entity_id = ?2",
+                params![version_id, id],
+            )
+            .map_err(&dberr)?;
+        }
+        let content_hash = match &base {
+            // A patched version's identity includes the version it patched.
+            Some((_, base_hash)) => {
+                let mut h = Sha256::new();
+                h.update(base_hash.as_bytes());
+                h.update(content_hash(&report).as_bytes());
+                hex::encode(h.finalize())
+            }
+            None => content_hash(&report),
+        };
         let names = report.names;
-        let entities = seen_ids.len() as u64;
+        let entities = if base.is_some() {
+            tx.query_row(
+                "SELECT COUNT(*) FROM version_entities WHERE version_id = ?1",
+                params![version_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(&dberr)? as u64
+        } else {
+            seen_ids.len() as u64
+        };
         // Same content as the current version: keep the current version and
         // drop this one (the transaction is rolled back by not committing).
         let current: Option<(i64, String, i64)> = tx

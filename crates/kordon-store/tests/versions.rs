@@ -133,3 +133,44 @@ fn diff_reports_added_removed_changed_fields_and_prune_bounds_storage() {
     assert_eq!(store.current_entities().unwrap().len(), 6);
     store.check_integrity().unwrap();
 }
+
+#[test]
+fn ftm_delta_patches_the_current_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("os_demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let full = dir.join("entities.ftm.json");
+    std::fs::write(
+        &full,
+        concat!(
+            r#"{"id":"a","schema":"Company","properties":{"name":["Alpha Drone Parts LLC"]}}"#, "\n",
+            r#"{"id":"b","schema":"Company","properties":{"name":["Beta Engines Ltd"]}}"#, "\n",
+            r#"{"id":"c","schema":"Person","properties":{"name":["Carl Example"]}}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let mut store = Store::open(&tmp.path().join("db")).unwrap();
+    let v1 = store.import(&one_input(&dir), &mut |_| {}).unwrap().version;
+    assert_eq!(v1.entities, 3);
+
+    // A delta alone: modify b, delete c, add d. a must survive.
+    std::fs::remove_file(&full).unwrap();
+    std::fs::write(
+        dir.join("entities.delta.json"),
+        concat!(
+            r#"{"op":"MOD","entity":{"id":"b","schema":"Company","properties":{"name":["Beta Engines Ltd"],"alias":["Beta Motors"]}}}"#, "\n",
+            r#"{"op":"DEL","entity":{"id":"c"}}"#, "\n",
+            r#"{"op":"ADD","entity":{"id":"d","schema":"Company","properties":{"name":["Delta Avionics"]}}}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let input = one_input(&dir);
+    let v2 = store.import(&input, &mut |_| {}).unwrap().version;
+    let mut ids: Vec<String> = store.current_entities().unwrap().into_iter().map(|e| e.id).collect();
+    ids.sort();
+    let prefix = &input.source;
+    assert_eq!(ids, [format!("{prefix}:a"), format!("{prefix}:b"), format!("{prefix}:d")]);
+    assert_eq!(v2.entities, 3);
+    let d = store.diff(v1.version_id, v2.version_id).unwrap();
+    assert_eq!((d.added.len(), d.removed.len(), d.changed.len(), d.unchanged), (1, 1, 1, 1));
+}
