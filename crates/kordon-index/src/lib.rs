@@ -9,7 +9,7 @@
 //! postings are sorted, deduplicated `u32` party ids in one flat array. A query
 //! accumulates IDF-weighted hits per party and returns the top K.
 
-use fst::{Map, MapBuilder};
+use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
 use std::collections::HashMap;
 
@@ -73,7 +73,16 @@ impl IndexBuilder {
         offsets.push(postings.len() as u32);
         let bytes = builder.into_inner().unwrap_or_default();
         let terms = Map::new(bytes).unwrap_or_default();
-        CandidateIndex { terms, offsets, postings, docs: self.docs }
+        let mut word_df = WordFrequencies::default();
+        let mut stream = terms.range().ge(WORD.0).into_stream();
+        while let Some((term, id)) = stream.next() {
+            let Some(word) = term.strip_prefix(WORD.0.as_bytes()) else { break };
+            if let Ok(word) = std::str::from_utf8(word) {
+                let id = id as usize;
+                word_df.insert(word.into(), offsets[id + 1] - offsets[id]);
+            }
+        }
+        CandidateIndex { terms, offsets, postings, docs: self.docs, word_df }
     }
 }
 
@@ -83,7 +92,13 @@ pub struct CandidateIndex {
     offsets: Vec<u32>,
     postings: Vec<u32>,
     docs: u32,
+    /// Document frequency of every whole word: the scorer asks for word
+    /// weights many times per query, and a hash lookup of the bare word is far
+    /// cheaper than building a prefixed key and walking the FST.
+    word_df: WordFrequencies,
 }
+
+type WordFrequencies = HashMap<Box<str>, u32, foldhash::fast::FixedState>;
 
 /// One retrieved party and its retrieval score (not a match score).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,7 +118,8 @@ impl CandidateIndex {
 
     /// Approximate heap size in bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.terms.as_fst().as_bytes().len() + self.offsets.len() * 4 + self.postings.len() * 4
+        let words: usize = self.word_df.keys().map(|w| w.len() + 24).sum();
+        self.terms.as_fst().as_bytes().len() + self.offsets.len() * 4 + self.postings.len() * 4 + words
     }
 
     fn postings_of(&self, term: &str) -> &[u32] {
@@ -119,10 +135,7 @@ impl CandidateIndex {
 
     /// Number of parties with a name containing this token.
     pub fn word_doc_freq(&self, token: &str) -> u32 {
-        let mut key = String::with_capacity(token.len() + 2);
-        key.push_str(WORD.0);
-        key.push_str(token);
-        self.postings_of(&key).len() as u32
+        self.word_df.get(token).copied().unwrap_or(0)
     }
 
     /// Inverse document frequency of a whole token: ln(N / df), with unseen

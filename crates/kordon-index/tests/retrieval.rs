@@ -62,3 +62,52 @@ fn un_treated_positives_are_in_the_top_10() {
     assert!(resolved >= 600, "only {resolved} of 683 benchmark names found on the UN list");
     assert!(recall >= 0.995, "recall@10 {recall:.4} below 0.995; misses: {misses:#?}");
 }
+
+/// Each sampled OFAC (SDN and consolidated) party's primary name with one letter dropped from its
+/// longest word (the screening benchmark's typo queries): the party must
+/// almost always be among the 24 candidates the party screener scores. The
+/// recall at smaller K is printed, to show what cutting candidates would cost.
+#[test]
+fn ofac_typo_queries_find_their_party() {
+    let inputs = kordon_sources::discover(&[data("lists/ofac/")]).expect("discover OFAC");
+    let entities: Vec<Entity> = inputs.iter().flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse OFAC").0).collect();
+    assert!(entities.len() > 20_000, "OFAC lists parsed to {} entities", entities.len());
+    let mut builder = IndexBuilder::new();
+    for (i, e) in entities.iter().enumerate() {
+        for n in &e.names {
+            builder.add(i as u32, &analyze_name(&n.full, e.schema));
+        }
+    }
+    let index = builder.build();
+    let ks = [8usize, 12, 16, 24];
+    let mut found = [0usize; 4];
+    let mut asked = 0;
+    let mut misses: Vec<String> = Vec::new();
+    for (i, e) in entities.iter().enumerate().step_by(10) {
+        let mut words: Vec<String> = e.caption().split_whitespace().map(str::to_string).collect();
+        if let Some(w) = words.iter_mut().max_by_key(|w| w.chars().count()) {
+            let chars: Vec<char> = w.chars().collect();
+            if chars.len() > 4 {
+                let mid = chars.len() / 2;
+                *w = chars[..mid].iter().chain(&chars[mid + 1..]).collect();
+            }
+        }
+        let top = index.search(&analyze_name(&words.join(" "), Schema::Unknown), 24);
+        asked += 1;
+        // Parties listed twice under one name (SDN and consolidated) are the
+        // same hit for screening: either one counts.
+        let same = |c: &kordon_index::Candidate| c.doc == i as u32 || key(entities[c.doc as usize].caption()) == key(e.caption());
+        if let Some(rank) = top.iter().position(same) {
+            for (f, k) in found.iter_mut().zip(ks) {
+                *f += usize::from(rank < k);
+            }
+        } else {
+            misses.push(format!("{} -> {}", words.join(" "), e.caption()));
+        }
+    }
+    let recall: Vec<f64> = found.iter().map(|f| *f as f64 / asked as f64).collect();
+    eprintln!("OFAC typo queries: {asked}, recall@{ks:?} = {recall:.4?}; misses: {:#?}", &misses[..misses.len().min(20)]);
+    assert!(asked > 1_500);
+    // Candidates scored per screen (24): fewer loses parties (see the output).
+    assert!(recall[3] >= 0.97, "recall@24 {:.4}", recall[3]);
+}

@@ -19,7 +19,7 @@
 pub mod eval;
 pub mod names;
 
-pub use names::{compare_analyzed, token_similarity, NameComparison, TokenPair, TokenWeights, UniformWeights};
+pub use names::{best_variant_pair, compare_analyzed, explain_variant_pair, token_similarity, NameComparison, TokenPair, TokenWeights, UniformWeights};
 
 use kordon_model::{normalize_identifier, Entity, NameKind, PartialDate, Schema};
 use kordon_text::{analyze_name, AnalyzedName};
@@ -179,24 +179,35 @@ impl PreparedQuery {
     }
 }
 
+/// The best name so far: its score, its index, and its winning (query,
+/// candidate) variant pair.
+type BestName = (f64, usize, Option<(usize, usize)>);
+
 /// Score a prepared query against a prepared party.
 pub fn score_entity(q: &PreparedQuery, e: &PreparedEntity, w: &dyn TokenWeights) -> MatchExplanation {
     let schema = q.schema.unwrap_or(Schema::Unknown);
     let mut features = Vec::new();
     let effective = if schema == Schema::Unknown { e.schema } else { schema };
-    // Best name; strong names preferred over weak aliases when they tie.
-    let mut best: Option<(NameComparison, usize)> = None;
+    // Best name; strong names preferred over weak aliases when they tie. Only
+    // scores are compared here; the explanation is built for the winner alone.
+    let q_weights = names::variant_weights(&q.analyzed, w);
+    let mut best: Option<BestName> = None;
     for (idx, (an, kind)) in e.names.iter().enumerate() {
-        let mut cmp = compare_analyzed(&q.analyzed, an, effective, w);
+        let pair = names::best_variant_pair_weighted(&q.analyzed, &q_weights, an, effective, w);
+        let mut s = pair.map_or(0.0, |b| b.0);
         if kind.is_weak() {
-            cmp.score *= 0.999;
+            s *= 0.999;
         }
-        if best.as_ref().is_none_or(|(b, _)| cmp.score > b.score) {
-            best = Some((cmp, idx));
+        if best.is_none_or(|(b, _, _)| s > b) {
+            best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
         }
     }
     let (name, idx) = match best {
-        Some(b) => b,
+        Some((s, idx, pair)) => {
+            let mut cmp = explain_variant_pair(&q.analyzed, &e.names[idx].0, pair, effective, w);
+            cmp.score = s;
+            (cmp, idx)
+        }
         None => (compare_analyzed(&q.analyzed, &AnalyzedName::default_empty(), effective, w), usize::MAX),
     };
     let (matched_name, matched_kind, matched_script) = match e.names.get(idx) {

@@ -9,6 +9,7 @@
 use kordon_model::Schema;
 use kordon_text::{AnalyzedName, NameVariant, SegmentKind, Token, TokenClass};
 use serde::{Deserialize, Serialize};
+use smallvec::{smallvec, SmallVec};
 
 /// Token weights from outside (the candidate index's document frequencies).
 pub trait TokenWeights: Sync {
@@ -95,7 +96,8 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     if minor(a.class) || minor(b.class) {
         return (0.0, "exact");
     }
-    let (la, lb) = (a.text.chars().count(), b.text.chars().count());
+    let count = |t: &str| if t.is_ascii() { t.len() } else { t.chars().count() };
+    let (la, lb) = (count(&a.text), count(&b.text));
     if la == 1 || lb == 1 {
         let initial = a.text.chars().next() == b.text.chars().next();
         return (if initial { 0.7 } else { 0.0 }, "initial");
@@ -134,7 +136,7 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
         let (ka, kb) = (a.skeleton.len(), b.skeleton.len());
         let sk = if a.skeleton == b.skeleton && ka >= 3 {
             0.9
-        } else if ka.min(kb) >= 5 && strsim::levenshtein(&a.skeleton, &b.skeleton) == 1 {
+        } else if ka.min(kb) >= 5 && levenshtein(&a.skeleton, &b.skeleton) == 1 {
             0.8
         } else {
             0.0
@@ -179,15 +181,126 @@ fn fuzzy(a: &str, b: &str) -> f64 {
     if (la.abs_diff(lb) as f64) / longest > 0.5 {
         return 0.0;
     }
-    let lev = strsim::levenshtein(a, b) as f64;
+    // Under a ratio of 0.5 the result is 0 whatever the exact distance (see
+    // below), and the letter-count difference bounds the distance from below
+    // at a fraction of the cost.
+    if (letter_bag_distance(a, b) as f64) / longest > 0.5 {
+        return 0.0;
+    }
+    let lev = levenshtein(a, b) as f64;
     let ratio = 1.0 - lev / longest;
     if la.min(lb) <= 3 {
         ratio
     } else if ratio < 0.5 {
         0.0
     } else {
-        0.5 * (strsim::jaro_winkler(a, b) + ratio)
+        0.5 * (jaro_winkler(a, b) + ratio)
     }
+}
+
+/// Edit distance in characters. Tokens are lower-case ASCII, so the common
+/// case runs on bytes with one reused row instead of `strsim`'s per-call
+/// allocations; other text falls back to `strsim` (same result).
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    if !a.is_ascii() || !b.is_ascii() || b.len() > 64 {
+        return strsim::levenshtein(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.is_empty() {
+        return b.len();
+    }
+    let mut row = [0usize; 65];
+    for (j, cell) in row.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Jaro-Winkler similarity, computed exactly as `strsim::jaro_winkler` does
+/// (same steps, same floating-point order), but on the bytes of ASCII words
+/// with match flags on the stack: `strsim` allocates them on every call.
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    const MAX: usize = 64;
+    if !a.is_ascii() || !b.is_ascii() || a.len() > MAX || b.len() > MAX {
+        return strsim::jaro_winkler(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut a_flags = [false; MAX];
+    let mut b_flags = [false; MAX];
+    let mut matches = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        let min_bound = i.saturating_sub(search_range);
+        let max_bound = b_len.min(i + search_range + 1);
+        for j in min_bound..max_bound {
+            if ca == b[j] && !b_flags[j] {
+                a_flags[i] = true;
+                b_flags[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut b_matched = b.iter().zip(&b_flags[..b_len]).filter(|(_, f)| **f).map(|(c, _)| c);
+    for (ca, _) in a.iter().zip(&a_flags[..a_len]).filter(|(_, f)| **f) {
+        if b_matched.next().is_some_and(|cb| cb != ca) {
+            transpositions += 1;
+        }
+    }
+    transpositions /= 2;
+    let sim = ((matches as f64 / a_len as f64) + (matches as f64 / b_len as f64) + ((matches - transpositions) as f64 / matches as f64)) / 3.0;
+    if sim > 0.7 {
+        let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix_length as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// A lower bound of the edit distance: letters one word has more often than
+/// the other each need an edit.
+fn letter_bag_distance(a: &str, b: &str) -> usize {
+    // Byte counters keep the table small; longer words get no bound.
+    if !a.is_ascii() || !b.is_ascii() || a.len() > 100 || b.len() > 100 {
+        return 0;
+    }
+    let mut counts = [0i8; 128];
+    for &c in a.as_bytes() {
+        counts[c as usize] += 1;
+    }
+    for &c in b.as_bytes() {
+        counts[c as usize] -= 1;
+    }
+    // Letters `a` has in excess, read once each (the slot is cleared); `b`'s
+    // excess follows from the length difference.
+    let mut extra_a = 0usize;
+    for &c in a.as_bytes() {
+        let n = std::mem::take(&mut counts[c as usize]);
+        if n > 0 {
+            extra_a += n as usize;
+        }
+    }
+    let extra_b = extra_a + b.len() - a.len();
+    extra_a.max(extra_b)
 }
 
 /// One aligned pair inside the scorer: token ranges on each side, so that no
@@ -200,11 +313,15 @@ struct RawPair {
     how: &'static str,
 }
 
+/// Per-token numbers of one name: names rarely have more than eight tokens,
+/// so these stay on the stack in the per-variant-pair inner loop.
+pub(crate) type TokenNumbers = SmallVec<[f64; 8]>;
+
 struct Alignment {
     /// For each token of a/b, the similarity it was matched with (0 = unmatched).
-    sim_a: Vec<f64>,
-    sim_b: Vec<f64>,
-    pairs: Vec<RawPair>,
+    sim_a: TokenNumbers,
+    sim_b: TokenNumbers,
+    pairs: SmallVec<[RawPair; 6]>,
 }
 
 fn joined_text(tokens: &[Token], r: std::ops::Range<usize>) -> String {
@@ -223,12 +340,12 @@ fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
 }
 
 fn align(a: &[Token], b: &[Token], cross: bool) -> Alignment {
-    let mut sim_a = vec![0.0; a.len()];
-    let mut sim_b = vec![0.0; b.len()];
-    let mut pairs = Vec::new();
+    let mut sim_a: TokenNumbers = smallvec![0.0; a.len()];
+    let mut sim_b: TokenNumbers = smallvec![0.0; b.len()];
+    let mut pairs = SmallVec::new();
     multi_token_pass(a, b, &mut sim_a, &mut sim_b, &mut pairs, false, cross);
     multi_token_pass(b, a, &mut sim_b, &mut sim_a, &mut pairs, true, cross);
-    let mut cands: Vec<(f64, usize, usize, &'static str)> = Vec::new();
+    let mut cands: SmallVec<[(f64, usize, usize, &'static str); 16]> = SmallVec::new();
     for (i, ta) in a.iter().enumerate() {
         if sim_a[i] > 0.0 {
             continue;
@@ -265,10 +382,13 @@ fn multi_token_pass(
     y: &[Token],
     sim_x: &mut [f64],
     sim_y: &mut [f64],
-    pairs: &mut Vec<RawPair>,
+    pairs: &mut SmallVec<[RawPair; 6]>,
     swapped: bool,
     cross: bool,
 ) {
+    // Reused across tokens and runs: building these strings was the pass's main cost.
+    let mut initials = String::new();
+    let mut joined = String::new();
     for (i, t) in x.iter().enumerate() {
         if sim_x[i] > 0.0 || t.class != TokenClass::Word {
             continue;
@@ -283,8 +403,10 @@ fn multi_token_pass(
                 continue;
             }
             // Acronym: initials of the words in the run spell the token.
-            if is_acronym_shape && matches!(y[start].class, TokenClass::Word | TokenClass::Generic) {
-                let mut initials = String::new();
+            // The run's first initials must open the acronym; most starts fail here.
+            let opens = y[start].initials.as_bytes().first().is_none_or(|c| t.text.as_bytes().first() == Some(c));
+            if is_acronym_shape && opens && matches!(y[start].class, TokenClass::Word | TokenClass::Generic) {
+                initials.clear();
                 let mut end = start;
                 let mut words = 0;
                 while end < y.len() && initials.len() < len && sim_y[end] == 0.0 {
@@ -306,7 +428,7 @@ fn multi_token_pass(
             // Joined: the token equals two or three consecutive tokens written
             // together, so it starts with the first of them.
             if len >= 5 && (cross || y[start].text.as_bytes().first() == t.text.as_bytes().first()) {
-                let mut joined = String::new();
+                joined.clear();
                 let mut done = false;
                 for end in start..(start + 3).min(y.len()) {
                     // Only words join: "Nahshol III" is a name and a number, not "nahsholiii".
@@ -318,10 +440,10 @@ fn multi_token_pass(
                         if !cross && joined.len() > len + 2 {
                             break;
                         }
-                        let mut r = 1.0 - strsim::levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
+                        let mut r = 1.0 - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
                         if cross && r < 0.9 && !t.skeleton.is_empty() {
                             let js = kordon_text::phonetic::skeleton(&joined);
-                            let sr = 1.0 - strsim::levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
+                            let sr = 1.0 - levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
                             r = r.max(if sr >= 0.8 && js.len() >= 4 { 0.9 * sr } else { 0.0 });
                         }
                         if r >= if cross { 0.72 } else { 0.9 } {
@@ -343,7 +465,7 @@ fn multi_token_pass(
 fn record(
     sim_x: &mut [f64],
     sim_y: &mut [f64],
-    pairs: &mut Vec<RawPair>,
+    pairs: &mut SmallVec<[RawPair; 6]>,
     i: usize,
     run: std::ops::Range<usize>,
     s: f64,
@@ -359,11 +481,9 @@ fn record(
 }
 
 /// Score one variant pair.
-fn score_variants(a: &NameVariant, b: &NameVariant, schema: Schema, w: &dyn TokenWeights, lenient: bool) -> (f64, Alignment) {
+fn score_variants(a: &NameVariant, b: &NameVariant, wa: &[f64], wb: &[f64], schema: Schema, lenient: bool) -> (f64, Alignment) {
     let cross = lenient && a.transliterated != b.transliterated;
     let al = align(&a.tokens, &b.tokens, cross);
-    let wa: Vec<f64> = a.tokens.iter().map(|t| weight(t, w)).collect();
-    let wb: Vec<f64> = b.tokens.iter().map(|t| weight(t, w)).collect();
     let total_a: f64 = wa.iter().sum();
     let total_b: f64 = wb.iter().sum();
     if total_a <= 0.0 || total_b <= 0.0 {
@@ -422,53 +542,109 @@ fn score_variants(a: &NameVariant, b: &NameVariant, schema: Schema, w: &dyn Toke
     (score.clamp(0.0, 1.0), al)
 }
 
-/// Compare two analysed names; the best variant pair wins.
-pub fn compare_analyzed(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> NameComparison {
-    let mut best: Option<NameComparison> = None;
-    let lenient = q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script));
-    for va in &q.variants {
-        for vb in &c.variants {
-            let (mut s, al) = score_variants(va, vb, schema, w, lenient);
-            s *= segment_factor(va.segment, vb.segment);
-            let joined = joined_score(va, vb);
-            let s = s.max(joined);
-            if best.as_ref().is_none_or(|b| s > b.score) {
-                let pairs = if joined >= s && joined > 0.0 {
-                    vec![TokenPair { query: va.text(), candidate: vb.text(), similarity: joined, how: "joined".to_string() }]
-                } else {
-                    token_pairs(&va.tokens, &vb.tokens, &al.pairs)
-                };
-                let unmatched_query = va.tokens.iter().zip(&al.sim_a).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
-                let unmatched_candidate = vb.tokens.iter().zip(&al.sim_b).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
-                best = Some(NameComparison {
-                    score: s,
-                    query_variant: va.text(),
-                    candidate_variant: vb.text(),
-                    query_segment: va.segment,
-                    candidate_segment: vb.segment,
-                    query_transliterated: va.transliterated,
-                    candidate_transliterated: vb.transliterated,
-                    candidate_scheme: vb.scheme,
-                    pairs,
-                    unmatched_query,
-                    unmatched_candidate,
-                });
+/// Whether two names are compared leniently (cross-script skeletons).
+fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> bool {
+    q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script))
+}
+
+/// Score of one variant pair as [`compare_analyzed`] ranks it.
+/// Token weights of each variant of a name, looked up once per comparison
+/// rather than once per variant pair.
+pub(crate) fn variant_weights(name: &AnalyzedName, w: &dyn TokenWeights) -> Vec<TokenNumbers> {
+    name.variants.iter().map(|v| v.tokens.iter().map(|t| weight(t, w)).collect()).collect()
+}
+
+fn variant_pair_score(va: &NameVariant, vb: &NameVariant, wa: &[f64], wb: &[f64], schema: Schema, lenient: bool) -> (f64, f64, Alignment) {
+    let (s, al) = score_variants(va, vb, wa, wb, schema, lenient);
+    let s = s * segment_factor(va.segment, vb.segment);
+    let joined = joined_score(va, vb);
+    (s.max(joined), joined, al)
+}
+
+/// The best variant pair of two names: its score and the indices of the
+/// query and candidate variants, without building any explanation text, so
+/// that a party's many aliases cost only the arithmetic. `None` when either
+/// side has no variant.
+pub fn best_variant_pair(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> Option<(f64, usize, usize)> {
+    best_variant_pair_weighted(q, &variant_weights(q, w), c, schema, w)
+}
+
+/// [`best_variant_pair`] with the query's token weights already looked up
+/// (a query is compared with every name of every candidate).
+pub(crate) fn best_variant_pair_weighted(
+    q: &AnalyzedName,
+    q_weights: &[TokenNumbers],
+    c: &AnalyzedName,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> Option<(f64, usize, usize)> {
+    let lenient = lenient_pair(q, c);
+    let c_weights = variant_weights(c, w);
+    let mut best: Option<(f64, usize, usize)> = None;
+    for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
+        for ((j, vb), wb) in c.variants.iter().enumerate().zip(&c_weights) {
+            let (s, _, _) = variant_pair_score(va, vb, wa, wb, schema, lenient);
+            if best.is_none_or(|b| s > b.0) {
+                best = Some((s, i, j));
             }
         }
     }
-    best.unwrap_or(NameComparison {
-        score: 0.0,
-        query_variant: String::new(),
-        candidate_variant: String::new(),
-        query_segment: SegmentKind::Main,
-        candidate_segment: SegmentKind::Main,
-        query_transliterated: false,
-        candidate_transliterated: false,
-        candidate_scheme: 0,
-        pairs: Vec::new(),
-        unmatched_query: Vec::new(),
-        unmatched_candidate: Vec::new(),
-    })
+    best
+}
+
+/// Compare two analysed names; the best variant pair wins.
+pub fn compare_analyzed(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> NameComparison {
+    let best = best_variant_pair(q, c, schema, w);
+    explain_variant_pair(q, c, best.map(|(_, i, j)| (i, j)), schema, w)
+}
+
+/// The full comparison of one variant pair (query variant, candidate variant)
+/// as found by [`best_variant_pair`]; `None` gives the empty comparison.
+pub fn explain_variant_pair(
+    q: &AnalyzedName,
+    c: &AnalyzedName,
+    pair: Option<(usize, usize)>,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> NameComparison {
+    let Some((va, vb)) = pair.and_then(|(i, j)| Some((q.variants.get(i)?, c.variants.get(j)?))) else {
+        return NameComparison {
+            score: 0.0,
+            query_variant: String::new(),
+            candidate_variant: String::new(),
+            query_segment: SegmentKind::Main,
+            candidate_segment: SegmentKind::Main,
+            query_transliterated: false,
+            candidate_transliterated: false,
+            candidate_scheme: 0,
+            pairs: Vec::new(),
+            unmatched_query: Vec::new(),
+            unmatched_candidate: Vec::new(),
+        };
+    };
+    let wa: TokenNumbers = va.tokens.iter().map(|t| weight(t, w)).collect();
+    let wb: TokenNumbers = vb.tokens.iter().map(|t| weight(t, w)).collect();
+    let (s, joined, al) = variant_pair_score(va, vb, &wa, &wb, schema, lenient_pair(q, c));
+    let pairs = if joined >= s && joined > 0.0 {
+        vec![TokenPair { query: va.text(), candidate: vb.text(), similarity: joined, how: "joined".to_string() }]
+    } else {
+        token_pairs(&va.tokens, &vb.tokens, &al.pairs)
+    };
+    let unmatched_query = va.tokens.iter().zip(&al.sim_a).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
+    let unmatched_candidate = vb.tokens.iter().zip(&al.sim_b).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
+    NameComparison {
+        score: s,
+        query_variant: va.text(),
+        candidate_variant: vb.text(),
+        query_segment: va.segment,
+        candidate_segment: vb.segment,
+        query_transliterated: va.transliterated,
+        candidate_transliterated: vb.transliterated,
+        candidate_scheme: vb.scheme,
+        pairs,
+        unmatched_query,
+        unmatched_candidate,
+    }
 }
 
 /// Scripts whose romanisation does not pin down vowels (abjads, abugidas,
@@ -507,10 +683,48 @@ fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     if ja.len() < 6 || jb.len() < 6 || ja.len().abs_diff(jb.len()) * 20 > longest {
         return 0.0;
     }
-    let r = 1.0 - strsim::levenshtein(&ja, &jb) as f64 / ja.len().max(jb.len()) as f64;
+    let r = 1.0 - levenshtein(&ja, &jb) as f64 / ja.len().max(jb.len()) as f64;
     if r >= 0.95 {
         r * 0.98
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lower-case words of the names in a shared pair file, as the scorer sees them.
+    fn shared_words() -> Vec<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pairs/cascade-name-pairs.shared.csv");
+        let text = std::fs::read_to_string(path).expect("shared pair file is readable");
+        let mut words: Vec<String> = text
+            .lines()
+            .skip(1)
+            .flat_map(|l| l.split(|c: char| !c.is_alphanumeric()))
+            .map(|w| w.to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    #[test]
+    fn fast_string_measures_agree_with_strsim() {
+        let words = shared_words();
+        assert!(words.len() > 300, "only {} words", words.len());
+        let mut compared = 0;
+        for a in words.iter().step_by(3) {
+            for b in words.iter().step_by(7) {
+                let lev = levenshtein(a, b);
+                assert_eq!(lev, strsim::levenshtein(a, b), "{a} / {b}");
+                assert_eq!(jaro_winkler(a, b).to_bits(), strsim::jaro_winkler(a, b).to_bits(), "{a} / {b}");
+                assert!(letter_bag_distance(a, b) <= lev, "{a} / {b}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 10_000);
     }
 }

@@ -150,16 +150,39 @@ impl PartyScreener {
 
     /// Ranked matches at or above `opts.threshold`, at most `opts.limit`.
     pub fn screen(&self, query: &PartyQuery, opts: &ScreenOptions) -> Vec<PartyMatch> {
-        let mut out = self.screen_all(query, opts.sources.as_deref(), CANDIDATES);
-        out.retain(|m| m.score >= opts.threshold);
-        out.iter_mut().for_each(|m| m.is_match = true);
-        out.truncate(opts.limit);
-        out
+        let mut scored = self.score_candidates(query, opts.sources.as_deref(), CANDIDATES);
+        // Explanations are text-heavy: build them only for the hits returned.
+        scored.retain(|(_, ex)| ex.score >= opts.threshold);
+        self.rank(&mut scored);
+        scored.truncate(opts.limit);
+        scored
+            .into_iter()
+            .map(|(d, ex)| {
+                let mut m = to_match(&self.entities[d as usize], ex);
+                m.is_match = true;
+                m
+            })
+            .collect()
     }
 
     /// Every retrieved candidate scored, best first, whatever the score
     /// (`is_match` is relative to [`DEFAULT_THRESHOLD`]).
     pub fn screen_all(&self, query: &PartyQuery, sources: Option<&[String]>, candidates: usize) -> Vec<PartyMatch> {
+        let mut scored = self.score_candidates(query, sources, candidates);
+        self.rank(&mut scored);
+        scored.into_iter().map(|(d, ex)| to_match(&self.entities[d as usize], ex)).collect()
+    }
+
+    /// Best score first; equal scores by entity id, so results are stable.
+    fn rank(&self, scored: &mut [(u32, MatchExplanation)]) {
+        scored.sort_by(|(da, a), (db, b)| {
+            b.score.total_cmp(&a.score).then_with(|| self.entities[*da as usize].id.cmp(&self.entities[*db as usize].id))
+        });
+    }
+
+    /// The retrieved candidates (plus parties sharing an identifier with the
+    /// query) from the wanted sources, each with its score explanation.
+    fn score_candidates(&self, query: &PartyQuery, sources: Option<&[String]>, candidates: usize) -> Vec<(u32, MatchExplanation)> {
         let q = Self::prepare(query);
         let mut docs: Vec<u32> = self.index.search(&q.analyzed, candidates).into_iter().map(|c| c.doc).collect();
         for id in &q.identifiers {
@@ -170,17 +193,10 @@ impl PartyScreener {
         docs.sort_unstable();
         docs.dedup();
         let weights = self.weights();
-        let mut out: Vec<PartyMatch> = docs
-            .into_iter()
+        docs.into_iter()
             .filter(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)))
-            .map(|d| {
-                let e = &self.entities[d as usize];
-                let ex = score_entity(&q, &self.prepared[d as usize], &weights);
-                to_match(e, ex)
-            })
-            .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entity_id.cmp(&b.entity_id)));
-        out
+            .map(|d| (d, score_entity(&q, &self.prepared[d as usize], &weights)))
+            .collect()
     }
 
     /// Score one query against one entity, whatever the score.
