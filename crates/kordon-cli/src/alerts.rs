@@ -1,6 +1,7 @@
 //! `kordon alerts`: what continuous re-screening found: each alert with the
 //! counterparty, the listed entity, the score and why, and the list change
-//! (source, versions, changed fields) that caused it.
+//! (source, versions, changed fields) that caused it. `--database` (or
+//! `KORDON_DATABASE_URL`) reads them from PostgreSQL instead of `watch.db`.
 
 use crate::output;
 use anyhow::{Context, Result};
@@ -18,6 +19,9 @@ pub struct AlertsArgs {
     since: Option<String>,
     #[arg(long)]
     json: bool,
+    /// The watch database: postgres://... (default: SQLite watch.db in the data dir).
+    #[arg(long = "database", env = "KORDON_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
 }
 
 fn parse_since(s: &str) -> Result<i64> {
@@ -35,7 +39,8 @@ fn parse_since(s: &str) -> Result<i64> {
 
 pub fn run(data_dir: &Path, args: AlertsArgs) -> Result<ExitCode> {
     let since = args.since.as_deref().map(parse_since).transpose()?;
-    if !WatchDb::exists(data_dir) {
+    let database_url = args.database_url.as_deref().filter(|u| !u.is_empty());
+    if !WatchDb::exists_at(data_dir, database_url) {
         if args.json {
             println!("[]");
         } else {
@@ -43,7 +48,7 @@ pub fn run(data_dir: &Path, args: AlertsArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let watch = WatchDb::open(data_dir)?;
+    let watch = WatchDb::open_url(data_dir, database_url)?;
     let alerts = watch.alerts(since)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&alerts)?);

@@ -5,6 +5,11 @@
 //!
 //! Webhook delivery of new alerts is configured with `KORDON_WEBHOOK_URL` and
 //! `KORDON_WEBHOOK_SECRET` (HMAC-SHA256 signature in `X-Kordon-Signature`).
+//!
+//! `--database postgres://...` (or `KORDON_DATABASE_URL`, as for `kordon
+//! audit`) keeps the watch data in PostgreSQL instead of `watch.db`; the
+//! re-screening after `kordon update` and `kordon lists import` follows the
+//! same variable.
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -18,6 +23,9 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct WatchArgs {
+    /// The watch database: postgres://... (default: SQLite watch.db in the data dir).
+    #[arg(long = "database", env = "KORDON_DATABASE_URL", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     command: WatchCommand,
 }
@@ -56,9 +64,13 @@ enum WatchCommand {
     Deliver,
 }
 
-/// Options from the environment: the webhook, if configured.
+/// Options from the environment: the webhook, if configured, and the
+/// database (`KORDON_DATABASE_URL`, else `watch.db`).
 pub fn watch_options() -> Result<WatchOptions> {
-    let mut opts = WatchOptions::default();
+    let mut opts = WatchOptions {
+        database_url: std::env::var("KORDON_DATABASE_URL").ok().filter(|u| !u.is_empty()),
+        ..WatchOptions::default()
+    };
     if let Some(url) = std::env::var("KORDON_WEBHOOK_URL").ok().filter(|u| !u.is_empty()) {
         let secret = std::env::var("KORDON_WEBHOOK_SECRET")
             .ok()
@@ -88,13 +100,25 @@ pub fn after_lists_change(data_dir: &Path) -> Result<Option<RescreenReport>> {
     Ok(report)
 }
 
-fn open(data_dir: &Path) -> Result<(Store, WatchDb)> {
+fn open(data_dir: &Path, database_url: Option<&str>) -> Result<(Store, WatchDb)> {
     let store = Store::open(data_dir).with_context(|| format!("opening the kordon store in {}", data_dir.display()))?;
-    let watch = WatchDb::open(data_dir).with_context(|| format!("opening watch.db in {}", data_dir.display()))?;
+    let watch = match database_url {
+        None => WatchDb::open(data_dir).with_context(|| format!("opening watch.db in {}", data_dir.display()))?,
+        Some(url) => WatchDb::open_url(data_dir, Some(url)).context("opening the watch database (--database)")?,
+    };
     Ok((store, watch))
 }
 
+/// The environment's options with `--database` applied.
+fn options(database_url: Option<&str>) -> Result<WatchOptions> {
+    let mut opts = watch_options()?;
+    opts.database_url = database_url.map(str::to_string);
+    Ok(opts)
+}
+
 pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
+    let database_url = args.database_url.filter(|u| !u.is_empty());
+    let db = database_url.as_deref();
     match args.command {
         WatchCommand::Import { file, map, threshold, json } => {
             let map = match map {
@@ -102,14 +126,14 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
                 None => ColumnMap::default(),
             };
             let people = read_file(&file, &map)?;
-            let (store, mut watch) = open(data_dir)?;
+            let (store, mut watch) = open(data_dir, db)?;
             if store.current_versions()?.is_empty() {
                 anyhow::bail!(
                     "no lists are imported in {}: import or update lists first (refusing to report \"no match\")",
                     data_dir.display()
                 );
             }
-            let mut opts = watch_options()?;
+            let mut opts = options(db)?;
             if let Some(t) = threshold {
                 opts.screen.threshold = t;
             }
@@ -131,8 +155,8 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         WatchCommand::Rescreen { json } => {
-            let (store, mut watch) = open(data_dir)?;
-            let report = rescreen(&store, &mut watch, &watch_options()?)?;
+            let (store, mut watch) = open(data_dir, db)?;
+            let report = rescreen(&store, &mut watch, &options(db)?)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.sources.is_empty() {
@@ -153,7 +177,7 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         WatchCommand::Status { json } => {
-            let (store, watch) = open(data_dir)?;
+            let (store, watch) = open(data_dir, db)?;
             let alerts = watch.alerts(None)?;
             let undelivered = alerts.iter().filter(|a| a.delivered_at.is_none()).count();
             let status = serde_json::json!({
@@ -168,18 +192,18 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 println!("{} counterparties under watch, {} alert(s)", status["counterparties"], status["alerts"]);
-                if watch_options()?.webhook.is_some() {
+                if options(db)?.webhook.is_some() {
                     println!("{undelivered} alert(s) not yet delivered to the webhook (retry: `kordon watch deliver`)");
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         WatchCommand::Deliver => {
-            let opts = watch_options()?;
+            let opts = options(db)?;
             let Some(hook) = opts.webhook else {
                 anyhow::bail!("set KORDON_WEBHOOK_URL and KORDON_WEBHOOK_SECRET to deliver alerts");
             };
-            let (_, watch) = open(data_dir)?;
+            let (_, watch) = open(data_dir, db)?;
             let r = kordon_watch::webhook::deliver_pending(&watch, &hook)?;
             println!("{} delivered, {} failed ({} attempts)", r.delivered, r.failed, r.attempts);
             Ok(if r.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

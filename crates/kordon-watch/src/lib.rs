@@ -13,10 +13,15 @@
 //! it. Alerts and the baseline move are committed in one transaction, so a
 //! crash neither loses nor duplicates an alert. An optional webhook receives
 //! each new alert ([`webhook`]).
+//!
+//! The watch data lives in SQLite by default; a `postgres://` URL
+//! ([`WatchOptions::database_url`], [`WatchDb::open_url`]) keeps it in
+//! PostgreSQL instead ([`pg`]), with the same transactional guarantees.
 
 pub mod bench;
 pub mod counterparties;
 pub mod db;
+mod pg;
 pub mod webhook;
 
 pub use counterparties::{read_file, ColumnMap};
@@ -28,7 +33,6 @@ use kordon_model::{Entity, PartialDate, Schema};
 use kordon_screen::{PartyMatch, PartyQuery, PartyScreener, ScreenOptions};
 use kordon_store::{Store, StoreError};
 use rayon::prelude::*;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -42,6 +46,8 @@ pub enum WatchError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("watch database (PostgreSQL): {0}")]
+    Postgres(#[from] postgres::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -91,11 +97,14 @@ pub struct WatchOptions {
     pub screen: ScreenOptions,
     /// Deliver new alerts here (after they are committed).
     pub webhook: Option<WebhookConfig>,
+    /// Where the watch data lives: `None` for `watch.db` in the data
+    /// directory, or a `postgres://` URL.
+    pub database_url: Option<String>,
 }
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        WatchOptions { screen: ScreenOptions { limit: 10, ..ScreenOptions::default() }, webhook: None }
+        WatchOptions { screen: ScreenOptions { limit: 10, ..ScreenOptions::default() }, webhook: None, database_url: None }
     }
 }
 
@@ -125,11 +134,7 @@ pub fn import_counterparties(
     rescreen(store, watch, &rescreen_first)?;
 
     let mut report = ImportReport { read: incoming.len() as u64, ..ImportReport::default() };
-    let existing: HashMap<String, String> = {
-        let mut stmt = watch.conn.prepare("SELECT key, fingerprint FROM counterparties").map_err(|e| watch.err(e))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| watch.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| watch.err(e))?
-    };
+    let existing: HashMap<String, String> = watch.fingerprints()?;
     // Later rows with the same key win, as an upsert would.
     let mut by_key: HashMap<String, Counterparty> = HashMap::new();
     let mut order = Vec::new();
@@ -164,12 +169,7 @@ pub fn import_counterparties(
     for ((cp, cause, _), matches) in to_screen.iter().zip(hits) {
         if *cause == AlertCause::CounterpartyChanged {
             // The old hits described the old data; forget those no longer hit.
-            let old: Vec<String> = {
-                let mut stmt = watch.conn.prepare_cached("SELECT entity_id FROM hits WHERE counterparty = ?1").map_err(|e| watch.err(e))?;
-                let rows = stmt.query_map(params![cp.key], |r| r.get(0)).map_err(|e| watch.err(e))?;
-                rows.collect::<Result<_, _>>().map_err(|e| watch.err(e))?
-            };
-            for e in old {
+            for e in watch.hits_of(&cp.key)? {
                 if !matches.iter().any(|m| m.entity_id == e) {
                     clear.push((cp.key.clone(), e));
                 }
@@ -179,31 +179,8 @@ pub fn import_counterparties(
             candidates.push(new_alert(cp, m, *cause, None));
         }
     }
-    let upserts = &to_screen;
-    report.alerts = db::commit_alerts(watch, candidates, &clear, &|tx| {
-        let mut up = tx.prepare_cached(
-            "INSERT INTO counterparties (key, name, schema, countries, birth_date, identifiers, fingerprint, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(key) DO UPDATE SET name = excluded.name, schema = excluded.schema,
-                countries = excluded.countries, birth_date = excluded.birth_date,
-                identifiers = excluded.identifiers, fingerprint = excluded.fingerprint,
-                updated_at = excluded.updated_at",
-        )?;
-        let now = kordon_store::now_unix();
-        for (cp, _, fp) in upserts {
-            up.execute(params![
-                cp.key,
-                cp.name,
-                cp.schema.map(|s| s.as_str()),
-                serde_json::to_string(&cp.countries).unwrap_or_else(|_| "[]".into()),
-                cp.birth_date,
-                serde_json::to_string(&cp.identifiers).unwrap_or_else(|_| "[]".into()),
-                fp,
-                now
-            ])?;
-        }
-        Ok(())
-    })?;
+    let upserts = to_screen.iter().map(|(cp, _, fp)| (cp, fp.as_str())).collect();
+    report.alerts = db::commit_alerts(watch, candidates, &clear, db::AlongWith::Counterparties(upserts))?;
     report.delivery = deliver(watch, opts)?;
     Ok(report)
 }
@@ -223,13 +200,15 @@ pub struct RescreenReport {
 }
 
 /// The hook to call after lists changed (a successful `lists import` or
-/// `update`): a no-op when the data directory has no `watch.db`.
+/// `update`): a no-op when the data directory has no `watch.db` (and no
+/// PostgreSQL database is configured in `opts`).
 pub fn rescreen_after_lists_change(data_dir: &Path, opts: &WatchOptions) -> Result<Option<RescreenReport>, WatchError> {
-    if !WatchDb::exists(data_dir) {
+    let url = opts.database_url.as_deref();
+    if !WatchDb::exists_at(data_dir, url) {
         return Ok(None);
     }
     let store = Store::open(data_dir)?;
-    let mut watch = WatchDb::open(data_dir)?;
+    let mut watch = WatchDb::open_url(data_dir, url)?;
     rescreen(&store, &mut watch, opts).map(Some)
 }
 
@@ -301,7 +280,7 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
             counterparties.par_iter().map(|cp| screener.screen(&cp.query(), &opts.screen)).collect();
         // A changed entity that no longer matches a counterparty it used to
         // match: forget the hit, so a later re-match alerts again.
-        let old_hits = hits_for_entities(watch, &changed_ids)?;
+        let old_hits = watch.hits_for_entities(&changed_ids)?;
         for (cp, matches) in counterparties.iter().zip(results) {
             for m in matches {
                 let cause = causes.get(&m.entity_id).cloned();
@@ -315,38 +294,14 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
         }
     }
     // Delisted: forget the hit, so a re-listing alerts again.
-    for (cp, ent) in hits_for_entities(watch, &removed)? {
+    for (cp, ent) in watch.hits_for_entities(&removed)? {
         clear.push((cp, ent));
     }
-    let moved = report.sources.clone();
-    report.alerts = db::commit_alerts(watch, candidates, &clear, &|tx| {
-        let mut up = tx.prepare_cached(
-            "INSERT INTO screened_versions (source, version_id) VALUES (?1, ?2)
-             ON CONFLICT(source) DO UPDATE SET version_id = excluded.version_id",
-        )?;
-        for (source, _, v) in &moved {
-            up.execute(params![source, v])?;
-        }
-        Ok(())
-    })?;
+    let moved = report.sources.iter().map(|(source, _, v)| (source.as_str(), *v)).collect();
+    report.alerts = db::commit_alerts(watch, candidates, &clear, db::AlongWith::Baseline(moved))?;
     report.seconds = started.elapsed().as_secs_f64();
     report.delivery = deliver(watch, opts)?;
     Ok(report)
-}
-
-fn hits_for_entities(watch: &WatchDb, ids: &[String]) -> Result<Vec<(String, String)>, WatchError> {
-    let mut out = Vec::new();
-    let mut stmt = watch
-        .conn
-        .prepare_cached("SELECT counterparty FROM hits WHERE entity_id = ?1")
-        .map_err(|e| watch.err(e))?;
-    for id in ids {
-        let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0)).map_err(|e| watch.err(e))?;
-        for r in rows {
-            out.push((r.map_err(|e| watch.err(e))?, id.clone()));
-        }
-    }
-    Ok(out)
 }
 
 fn list_change(source: &str, old: Option<i64>, new: i64, change: &str, fields: Vec<kordon_store::FieldChange>) -> ListChange {

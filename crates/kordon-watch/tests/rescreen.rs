@@ -2,6 +2,8 @@
 //! on 127.0.0.1, stored counterparties, a list change adding one entity (a
 //! Chinese supplier of drone engines), alerts only for what the change can
 //! affect, no repeat alerts, and webhook delivery that never loses an alert.
+//! The list-change scenario also runs against a real PostgreSQL when
+//! `KORDON_TEST_POSTGRES_URL` is set (`.ci/services.sh` sets it).
 
 mod common;
 
@@ -94,9 +96,53 @@ fn update(store: &mut Store, s: &Setup) -> kordon_update::UpdateOutcome {
 #[test]
 fn one_new_entity_alerts_only_the_matching_counterparty_once() {
     let s = setup();
+    let watch = WatchDb::open(&s.data).unwrap();
+    one_new_entity_scenario(&s, watch);
+}
+
+/// The same scenario with the watch data in PostgreSQL, in a schema of its
+/// own so it runs in parallel with other tests; a fresh connection then sees
+/// every committed alert.
+#[test]
+fn one_new_entity_alerts_only_the_matching_counterparty_once_on_postgres() {
+    let test = "one_new_entity_alerts_only_the_matching_counterparty_once_on_postgres";
+    let Ok(url) = std::env::var("KORDON_TEST_POSTGRES_URL") else {
+        eprintln!("skipping the PostgreSQL run of {test}: KORDON_TEST_POSTGRES_URL is not set (.ci/services.sh sets it)");
+        return;
+    };
+    let schema = format!("watch_rescreen_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to KORDON_TEST_POSTGRES_URL");
+    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).expect("drop schema");
+    let s = setup();
+    let watch = WatchDb::connect_postgres(&url, Some(&schema)).expect("connect the PostgreSQL watch");
+    let alerts = one_new_entity_scenario(&s, watch);
+    let reopened = WatchDb::connect_postgres(&url, Some(&schema)).expect("reconnect");
+    assert_eq!(reopened.alerts(None).unwrap().len(), alerts);
+    assert_eq!(reopened.counterparty_count().unwrap(), 5);
+    let stored: i64 = admin
+        .query_one(&format!("SELECT COUNT(*) FROM {schema}.watch_alerts WHERE counterparty = 'C-1001'"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1, "exactly one alert for the drone engine buyer");
+    drop(reopened);
+    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).expect("drop schema");
+}
+
+#[test]
+fn a_database_url_that_is_not_postgres_is_refused_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = WatchDb::open_url(dir.path(), Some("mysql://kordon:s3cret@db.internal/kordon")).err().unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("unsupported database URL") && msg.contains("db.internal"), "{msg}");
+    assert!(!msg.contains("s3cret"), "the password leaked into the error: {msg}");
+    assert!(!dir.path().join("watch.db").exists());
+}
+
+/// Import five counterparties, list one new entity, re-screen twice; returns
+/// how many alerts the watch holds at the end.
+fn one_new_entity_scenario(s: &Setup, mut watch: WatchDb) -> usize {
     let mut store = Store::open(&s.data).unwrap();
-    assert_eq!(update(&mut store, &s).status, UpdateStatus::Updated);
-    let mut watch = WatchDb::open(&s.data).unwrap();
+    assert_eq!(update(&mut store, s).status, UpdateStatus::Updated);
     let opts = WatchOptions::default();
     let people = read_file(&customers(), &map()).unwrap();
     assert_eq!(people.len(), 5);
@@ -112,7 +158,7 @@ fn one_new_entity_alerts_only_the_matching_counterparty_once() {
     assert_eq!((again.unchanged, again.screened, again.alerts.len()), (5, 0, 0));
 
     list_drone_engine_supplier(&s.served);
-    let out = update(&mut store, &s);
+    let out = update(&mut store, s);
     assert_eq!(out.status, UpdateStatus::Updated, "{out:?}");
     let report = rescreen(&store, &mut watch, &opts).unwrap();
     assert_eq!(report.changed_entities, 1, "only the added entity is screened: {report:?}");
@@ -133,12 +179,14 @@ fn one_new_entity_alerts_only_the_matching_counterparty_once() {
 
     // A second, identical update: one 304 per part, nothing to re-screen.
     let requests = s.publisher.requests();
-    let second = update(&mut store, &s);
+    let second = update(&mut store, s);
     assert_eq!(second.status, UpdateStatus::NotModified);
     assert_eq!(s.publisher.requests() - requests, 4);
     let report = rescreen(&store, &mut watch, &opts).unwrap();
     assert!(report.alerts.is_empty() && report.sources.is_empty(), "{report:?}");
-    assert_eq!(watch.alerts(None).unwrap().len(), before.len() + 1);
+    let after = watch.alerts(None).unwrap().len();
+    assert_eq!(after, before.len() + 1);
+    after
 }
 
 #[test]
