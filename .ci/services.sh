@@ -61,7 +61,7 @@ _kordon_services() {
     } || return 1
   fi
   if ! "$venv/bin/python" -c "import yente_client, schemathesis" >/dev/null 2>&1; then
-    "$venv/bin/pip" install -q --disable-pip-version-check yente-client schemathesis || return 1
+    "$venv/bin/pip" install -q --disable-pip-version-check yente-client==0.2.0 schemathesis==4.32.5 || return 1
   fi
   export KORDON_TEST_PYTHON="$venv/bin/python"
   echo "services: PostgreSQL at 127.0.0.1:$port (kordon_test), python venv at $venv"

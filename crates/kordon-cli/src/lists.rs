@@ -412,11 +412,17 @@ pub fn print_entity(e: &Entity) {
         );
     }
     for a in &e.addresses {
-        let parts: Vec<&str> = [&a.full, &a.street, &a.city, &a.region, &a.postal_code, &a.country]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
-        println!("  address:   {}", parts.join(", "));
+        // Lists give either a one-line address or its parts (OFAC gives both):
+        // the one line, when present, already holds the parts.
+        let line = match &a.full {
+            Some(full) => full.clone(),
+            None => [&a.street, &a.city, &a.region, &a.postal_code, &a.country]
+                .into_iter()
+                .filter_map(|p| p.as_deref())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        println!("  address:   {line}");
     }
     for i in &e.identifiers {
         println!(
