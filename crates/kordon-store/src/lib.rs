@@ -260,7 +260,9 @@ impl Store {
             None => content_hash(&report),
         };
         let names = report.names;
-        let entities = if base.is_some() {
+        // A delta's membership is what the table holds after its upserts and
+        // deletes (the parser may emit an entity a later file deletes).
+        let entities = if delta {
             tx.query_row(
                 "SELECT COUNT(*) FROM version_entities WHERE version_id = ?1",
                 params![version_id],
@@ -270,6 +272,29 @@ impl Store {
         } else {
             seen_ids.len() as u64
         };
+        // A delta that leaves the membership exactly as it was (re-applying
+        // the same delta files) is no new version.
+        if let Some((base_id, _)) = &base {
+            let differing: i64 = tx
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM (
+                       SELECT entity_id, hash FROM version_entities WHERE version_id = ?1
+                       EXCEPT SELECT entity_id, hash FROM version_entities WHERE version_id = ?2))
+                     + (SELECT COUNT(*) FROM (
+                       SELECT entity_id, hash FROM version_entities WHERE version_id = ?2
+                       EXCEPT SELECT entity_id, hash FROM version_entities WHERE version_id = ?1))",
+                    params![version_id, base_id],
+                    |r| r.get(0),
+                )
+                .map_err(&dberr)?;
+            if differing == 0 {
+                drop(tx);
+                let version = self
+                    .version(*base_id)?
+                    .ok_or_else(|| StoreError::Invalid(format!("version {base_id} vanished")))?;
+                return Ok(ImportOutcome { version, unchanged: true, new_bodies: 0 });
+            }
+        }
         // Same content as the current version: keep the current version and
         // drop this one (the transaction is rolled back by not committing).
         let current: Option<(i64, String, i64)> = tx

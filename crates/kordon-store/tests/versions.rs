@@ -173,4 +173,22 @@ fn ftm_delta_patches_the_current_version() {
     assert_eq!(v2.entities, 3);
     let d = store.diff(v1.version_id, v2.version_id).unwrap();
     assert_eq!((d.added.len(), d.removed.len(), d.changed.len(), d.unchanged), (1, 1, 1, 1));
+
+    // Re-applying the same delta changes nothing: no new version.
+    let again = store.import(&input, &mut |_| {}).unwrap();
+    assert!(again.unchanged);
+    assert_eq!(again.version.version_id, v2.version_id);
+    assert_eq!(store.history(prefix).unwrap().len(), 2);
+}
+
+#[test]
+fn delta_folders_from_empty_count_what_remains() {
+    // yente's t2 fixture: four delta files, one of which deletes an entity an
+    // earlier one added. The version's count must equal its membership.
+    let t2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists/opensanctions/yente-fixtures/t2");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path()).unwrap();
+    let v = store.import(&one_input(&t2), &mut |_| {}).unwrap().version;
+    assert_eq!(v.entities, store.current_entities().unwrap().len() as u64);
+    assert!(store.entity("os_t2:NK-500Poltergeist").unwrap().is_none(), "deleted by the third delta");
 }
