@@ -58,7 +58,10 @@ pub fn target_for(format: Format) -> &'static str {
 /// the order the parts of a split input fill them).
 pub fn spec(target: &str) -> Option<(Format, &'static [&'static str])> {
     Some(match target {
-        "ofac_csv" => (Format::OfacSdnCsv, &["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"]),
+        "ofac_csv" => (
+            Format::OfacSdnCsv,
+            &["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"],
+        ),
         "ofac_advanced" => (Format::OfacAdvancedXml, &["sdn_advanced.xml"]),
         "un" => (Format::UnXml, &["consolidated.xml"]),
         "eu_fsf" => (Format::EuFsfXml, &["20260101-FULL-1_1.xml"]),
@@ -88,7 +91,10 @@ pub fn split_files(data: &[u8], n: usize) -> Vec<&[u8]> {
     let mut parts = Vec::new();
     let mut rest = data;
     while parts.len() + 1 < n {
-        match rest.windows(FILE_SEPARATOR.len()).position(|w| w == FILE_SEPARATOR) {
+        match rest
+            .windows(FILE_SEPARATOR.len())
+            .position(|w| w == FILE_SEPARATOR)
+        {
             Some(i) => {
                 parts.push(&rest[..i]);
                 rest = &rest[i + FILE_SEPARATOR.len()..];
@@ -145,7 +151,10 @@ pub fn run(target: &str, data: &[u8]) -> Option<Outcome> {
         );
         let shown = e.to_string();
         let name = e.file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        assert!(shown.contains(name), "error Display does not name the file: {shown}");
+        assert!(
+            shown.contains(name),
+            "error Display does not name the file: {shown}"
+        );
     }
     Some(Outcome { result, emitted })
 }

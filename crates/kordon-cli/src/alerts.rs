@@ -11,7 +11,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon alerts\n  kordon alerts --since 7d --json\n  kordon alerts --since 2026-11-01")]
+#[command(
+    after_help = "Examples:\n  kordon alerts\n  kordon alerts --since 7d --json\n  kordon alerts --since 2026-11-01"
+)]
 pub struct AlertsArgs {
     /// Only alerts created since: a duration back from now (24h, 7d), a date
     /// (2026-11-01) or Unix seconds.
@@ -32,8 +34,9 @@ fn parse_since(s: &str) -> Result<i64> {
         return Ok(kordon_store::now_unix() - d.as_secs() as i64);
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(s, &format)
-        .with_context(|| format!("--since {s:?}: use a duration (7d), a date (2026-11-01) or Unix seconds"))?;
+    let date = time::Date::parse(s, &format).with_context(|| {
+        format!("--since {s:?}: use a duration (7d), a date (2026-11-01) or Unix seconds")
+    })?;
     Ok(date.midnight().assume_utc().unix_timestamp())
 }
 
@@ -44,7 +47,10 @@ pub fn run(data_dir: &Path, args: AlertsArgs) -> Result<ExitCode> {
         if args.json {
             println!("[]");
         } else {
-            println!("no counterparties are watched in {} (see `kordon watch import`)", data_dir.display());
+            println!(
+                "no counterparties are watched in {} (see `kordon watch import`)",
+                data_dir.display()
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -63,7 +69,9 @@ pub fn run(data_dir: &Path, args: AlertsArgs) -> Result<ExitCode> {
                 "entity {} in {} (version {} -> {})",
                 c.change,
                 c.source,
-                c.old_version.map(|v| v.to_string()).unwrap_or_else(|| "none".into()),
+                c.old_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into()),
                 c.new_version
             ),
             (AlertCause::CounterpartyNew, _) => "new counterparty".into(),
@@ -79,7 +87,9 @@ pub fn run(data_dir: &Path, args: AlertsArgs) -> Result<ExitCode> {
             a.entity_caption,
             a.entity_id,
             a.score,
-            a.previous_score.map(|p| format!(" (was {p:.3})")).unwrap_or_default()
+            a.previous_score
+                .map(|p| format!(" (was {p:.3})"))
+                .unwrap_or_default()
         );
         println!("    cause: {cause}");
         if let Some(c) = &a.list_change {

@@ -11,7 +11,12 @@ use std::process::ExitCode;
 #[derive(Args, Debug)]
 pub struct AuditArgs {
     /// The audit database: postgres://... (default: SQLite audit.db in the data dir).
-    #[arg(long = "database", env = "KORDON_DATABASE_URL", global = true, value_name = "URL")]
+    #[arg(
+        long = "database",
+        env = "KORDON_DATABASE_URL",
+        global = true,
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: AuditCommand,
@@ -45,17 +50,35 @@ pub fn run(data_dir: &Path, args: AuditArgs) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.ok() {
-                println!("Audit log intact: {} rows, hash chain verified.", report.rows);
+                println!(
+                    "Audit log intact: {} rows, hash chain verified.",
+                    report.rows
+                );
             } else {
-                println!("Audit log TAMPERED: {} problem(s) in {} rows:", report.problems.len(), report.rows);
+                println!(
+                    "Audit log TAMPERED: {} problem(s) in {} rows:",
+                    report.problems.len(),
+                    report.rows
+                );
                 for p in &report.problems {
                     println!("  {p}");
                 }
             }
-            Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        AuditCommand::Export { since, format, output } => {
-            let since = since.as_deref().map(kordon_audit::parse_since).transpose()?;
+        AuditCommand::Export {
+            since,
+            format,
+            output,
+        } => {
+            let since = since
+                .as_deref()
+                .map(kordon_audit::parse_since)
+                .transpose()?;
             let n = match output {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -20,10 +20,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  kordon batch --input customers.csv --map name=full_name,country=cc,dob=birth --output hits.csv\n  \
+#[command(
+    after_help = "Examples:\n  kordon batch --input customers.csv --map name=full_name,country=cc,dob=birth --output hits.csv\n  \
     kordon batch --input parties.jsonl --output hits.jsonl --on-error fail\n\n\
 Fields for --map: name (required), schema, country, dob, id (identifiers), ref (your row reference). \
-Several countries or identifiers in one cell are separated by ';'. Without --map, columns named like the fields are used.")]
+Several countries or identifiers in one cell are separated by ';'. Without --map, columns named like the fields are used."
+)]
 pub struct BatchArgs {
     /// Parties to screen: .csv (with a header row) or .jsonl (one JSON object per line).
     #[arg(long, short)]
@@ -92,7 +94,9 @@ impl Default for ColumnMap {
 pub fn parse_map(s: &str) -> Result<ColumnMap, String> {
     let mut m = ColumnMap::default();
     for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (field, col) = pair.split_once('=').ok_or_else(|| format!("{pair:?}: use FIELD=COLUMN"))?;
+        let (field, col) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?}: use FIELD=COLUMN"))?;
         let col = col.trim().to_string();
         match field.trim() {
             "name" => m.name = col,
@@ -101,7 +105,11 @@ pub fn parse_map(s: &str) -> Result<ColumnMap, String> {
             "dob" | "birth_date" | "date" => m.dob = col,
             "id" | "identifier" | "identifiers" => m.id = col,
             "ref" | "reference" => m.reference = col,
-            other => return Err(format!("unknown field {other:?}: use name, schema, country, dob, id or ref")),
+            other => {
+                return Err(format!(
+                    "unknown field {other:?}: use name, schema, country, dob, id or ref"
+                ))
+            }
         }
     }
     Ok(m)
@@ -114,18 +122,39 @@ struct Row {
 }
 
 enum Parsed {
-    Ok { line: u64, reference: String, query: PartyQuery },
-    Bad { line: u64, reason: String },
+    Ok {
+        line: u64,
+        reference: String,
+        query: PartyQuery,
+    },
+    Bad {
+        line: u64,
+        reason: String,
+    },
 }
 
 fn split_multi(v: Option<&String>) -> Vec<String> {
-    v.map(|s| s.split(';').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
-        .unwrap_or_default()
+    v.map(|s| {
+        s.split(';')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn to_query(map: &ColumnMap, row: Row) -> Parsed {
-    let get = |c: &str| row.fields.get(c).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let bad = |reason: String| Parsed::Bad { line: row.line, reason };
+    let get = |c: &str| {
+        row.fields
+            .get(c)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    };
+    let bad = |reason: String| Parsed::Bad {
+        line: row.line,
+        reason,
+    };
     let Some(name) = get(&map.name) else {
         return bad(format!("no name in column {:?}", map.name));
     };
@@ -158,18 +187,32 @@ fn to_query(map: &ColumnMap, row: Row) -> Parsed {
 
 /// Reads rows from CSV or JSON lines, a chunk at a time.
 enum Reader {
-    Csv { rd: csv::Reader<File>, headers: csv::StringRecord },
-    Jsonl { rd: BufReader<File>, line: u64, pos: u64 },
+    Csv {
+        rd: csv::Reader<File>,
+        headers: csv::StringRecord,
+    },
+    Jsonl {
+        rd: BufReader<File>,
+        line: u64,
+        pos: u64,
+    },
 }
 
 impl Reader {
     fn open(path: &Path) -> Result<Reader> {
         let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         if is_jsonl(path) {
-            Ok(Reader::Jsonl { rd: BufReader::new(f), line: 0, pos: 0 })
+            Ok(Reader::Jsonl {
+                rd: BufReader::new(f),
+                line: 0,
+                pos: 0,
+            })
         } else {
             let mut rd = csv::ReaderBuilder::new().flexible(true).from_reader(f);
-            let headers = rd.headers().with_context(|| format!("{}: reading the header row", path.display()))?.clone();
+            let headers = rd
+                .headers()
+                .with_context(|| format!("{}: reading the header row", path.display()))?
+                .clone();
             Ok(Reader::Csv { rd, headers })
         }
     }
@@ -199,7 +242,11 @@ impl Reader {
                         Ok(false) => return Ok(!out.is_empty()),
                         Ok(true) => {
                             let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                            let fields = headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect();
+                            let fields = headers
+                                .iter()
+                                .zip(rec.iter())
+                                .map(|(h, v)| (h.to_string(), v.to_string()))
+                                .collect();
                             out.push(to_query(map, Row { line, fields }));
                         }
                         Err(e) => {
@@ -207,7 +254,10 @@ impl Reader {
                             if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                                 return Err(e.into());
                             }
-                            out.push(Parsed::Bad { line, reason: format!("unreadable CSV row: {e}") });
+                            out.push(Parsed::Bad {
+                                line,
+                                reason: format!("unreadable CSV row: {e}"),
+                            });
                         }
                     }
                 }
@@ -224,7 +274,10 @@ impl Reader {
                     }
                     out.push(match json_row(*line, &buf) {
                         Ok(row) => to_query(map, row),
-                        Err(reason) => Parsed::Bad { line: *line, reason },
+                        Err(reason) => Parsed::Bad {
+                            line: *line,
+                            reason,
+                        },
                     });
                 }
             }
@@ -234,7 +287,8 @@ impl Reader {
 }
 
 fn json_row(line: u64, text: &str) -> Result<Row, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let obj = v.as_object().ok_or("not a JSON object")?;
     let mut fields = HashMap::new();
     for (k, v) in obj {
@@ -242,7 +296,11 @@ fn json_row(line: u64, text: &str) -> Result<Row, String> {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Array(items) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(";"),
             serde_json::Value::Null => String::new(),
@@ -254,7 +312,13 @@ fn json_row(line: u64, text: &str) -> Result<Row, String> {
 }
 
 fn is_jsonl(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("jsonl" | "ndjson" | "json"))
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("jsonl" | "ndjson" | "json")
+    )
 }
 
 /// Writes hits as CSV or JSON lines.
@@ -263,12 +327,24 @@ enum Sink {
     Jsonl(BufWriter<File>),
 }
 
-const OUTPUT_COLUMNS: [&str; 10] =
-    ["line", "ref", "query_name", "entity_id", "caption", "source", "score", "is_match", "matched_name", "explanation"];
+const OUTPUT_COLUMNS: [&str; 10] = [
+    "line",
+    "ref",
+    "query_name",
+    "entity_id",
+    "caption",
+    "source",
+    "score",
+    "is_match",
+    "matched_name",
+    "explanation",
+];
 
 impl Sink {
     fn create(path: &Path) -> Result<Sink> {
-        let f = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        let f = BufWriter::new(
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
         if is_jsonl(path) {
             Ok(Sink::Jsonl(f))
         } else {
@@ -278,7 +354,13 @@ impl Sink {
         }
     }
 
-    fn hit(&mut self, line: u64, reference: &str, query: &PartyQuery, m: &PartyMatch) -> Result<()> {
+    fn hit(
+        &mut self,
+        line: u64,
+        reference: &str,
+        query: &PartyQuery,
+        m: &PartyMatch,
+    ) -> Result<()> {
         match self {
             Sink::Csv(w) => w.write_record([
                 line.to_string(),
@@ -293,11 +375,14 @@ impl Sink {
                 m.explanation.join("; "),
             ])?,
             Sink::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, &serde_json::json!({
-                    "line": line, "ref": reference, "query": query, "entity_id": m.entity_id, "caption": m.caption,
-                    "source": m.source, "score": m.score, "is_match": m.is_match, "matched_name": m.matched_name,
-                    "explanation": m.explanation,
-                }))?;
+                serde_json::to_writer(
+                    &mut *w,
+                    &serde_json::json!({
+                        "line": line, "ref": reference, "query": query, "entity_id": m.entity_id, "caption": m.caption,
+                        "source": m.source, "score": m.score, "is_match": m.is_match, "matched_name": m.matched_name,
+                        "explanation": m.explanation,
+                    }),
+                )?;
                 w.write_all(b"\n")?;
             }
         }
@@ -323,7 +408,9 @@ struct Summary {
 }
 
 pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
-    let threshold = args.threshold.unwrap_or(kordon_screen::ScreenOptions::default().threshold);
+    let threshold = args
+        .threshold
+        .unwrap_or(kordon_screen::ScreenOptions::default().threshold);
     if !(0.0..=1.0).contains(&threshold) {
         bail!("--threshold must be between 0 and 1, got {threshold}");
     }
@@ -351,14 +438,24 @@ pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
     let opts = ScreenOptions {
         threshold,
         limit: args.limit,
-        sources: if args.sources.is_empty() { None } else { Some(args.sources.clone()) },
+        sources: if args.sources.is_empty() {
+            None
+        } else {
+            Some(args.sources.clone())
+        },
     };
     let mut sink = Sink::create(&args.output)?;
     let total_bytes = std::fs::metadata(&args.input).map(|m| m.len()).unwrap_or(0);
-    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(total_bytes) };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total_bytes)
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let mut summary = Summary::default();
@@ -374,7 +471,14 @@ pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
         for (parsed, result) in chunk.iter().zip(results) {
             summary.rows += 1;
             match (parsed, result) {
-                (Parsed::Ok { line, reference, query }, Some(matches)) => {
+                (
+                    Parsed::Ok {
+                        line,
+                        reference,
+                        query,
+                    },
+                    Some(matches),
+                ) => {
                     summary.screened += 1;
                     if !matches.is_empty() {
                         summary.with_hits += 1;
@@ -388,7 +492,10 @@ pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
                     summary.bad += 1;
                     if args.on_error == OnError::Fail {
                         bar.finish_and_clear();
-                        bail!("{}:{line}: {reason} (--on-error fail)", args.input.display());
+                        bail!(
+                            "{}:{line}: {reason} (--on-error fail)",
+                            args.input.display()
+                        );
                     }
                     bar.suspend(|| eprintln!("skipped {}:{line}: {reason}", args.input.display()));
                 }
@@ -396,7 +503,10 @@ pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
             }
         }
         bar.set_position(reader.position());
-        bar.set_message(format!("{} rows, {} with hits", summary.rows, summary.with_hits));
+        bar.set_message(format!(
+            "{} rows, {} with hits",
+            summary.rows, summary.with_hits
+        ));
     }
     sink.finish()?;
     bar.finish_and_clear();

@@ -32,7 +32,9 @@ enum BenchCommand {
     /// Party screening over the imported lists: index build time and size,
     /// single-query latency p50/p99, screens/s on all cores, and the same
     /// queries scored exhaustively (no index) as the same-run baseline.
-    #[command(after_help = "Example:\n  kordon lists import ../shared/data/lists && kordon bench screen --queries 2000 --scale 1000000")]
+    #[command(
+        after_help = "Example:\n  kordon lists import ../shared/data/lists && kordon bench screen --queries 2000 --scale 1000000"
+    )]
     Screen {
         /// Typo'd queries drawn from the loaded entities.
         #[arg(long, default_value_t = 2000)]
@@ -48,7 +50,9 @@ enum BenchCommand {
     },
     /// Continuous re-screening: the cost of re-screening N stored
     /// counterparties after a list change of C entities, against a full rescan.
-    #[command(after_help = "Example:\n  kordon bench rescreen --counterparties 1000000 --changed 40 --full-sample 20000")]
+    #[command(
+        after_help = "Example:\n  kordon bench rescreen --counterparties 1000000 --changed 40 --full-sample 20000"
+    )]
     Rescreen {
         #[arg(long, default_value_t = 100_000)]
         counterparties: usize,
@@ -74,13 +78,22 @@ enum BenchCommand {
 pub fn run(data_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::Import { paths, runs, json } => import(&paths, runs.max(1), json),
-        BenchCommand::Screen { queries, baseline_queries, scale, json } => {
-            screen(data_dir, queries, baseline_queries, scale, json)
-        }
+        BenchCommand::Screen {
+            queries,
+            baseline_queries,
+            scale,
+            json,
+        } => screen(data_dir, queries, baseline_queries, scale, json),
         BenchCommand::Scan { mb, json } => scan(data_dir, mb, json),
-        BenchCommand::Rescreen { counterparties, changed, full_sample, json } => {
+        BenchCommand::Rescreen {
+            counterparties,
+            changed,
+            full_sample,
+            json,
+        } => {
             let entities = load_entities(data_dir)?;
-            let b = kordon_watch::bench::bench_rescreen(entities, counterparties, changed, full_sample);
+            let b =
+                kordon_watch::bench::bench_rescreen(entities, counterparties, changed, full_sample);
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
@@ -95,24 +108,46 @@ pub fn run(data_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
 fn load_entities(data_dir: &Path) -> Result<Vec<kordon_model::Entity>> {
     let store = kordon_store::Store::open(data_dir)?;
     let entities = store.current_entities()?;
-    anyhow::ensure!(!entities.is_empty(), "no lists imported in {}: run `kordon lists import` first", data_dir.display());
+    anyhow::ensure!(
+        !entities.is_empty(),
+        "no lists imported in {}: run `kordon lists import` first",
+        data_dir.display()
+    );
     Ok(entities)
 }
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
-fn screen(data_dir: &Path, queries: usize, baseline_queries: usize, scale: usize, json: bool) -> Result<ExitCode> {
+fn screen(
+    data_dir: &Path,
+    queries: usize,
+    baseline_queries: usize,
+    scale: usize,
+    json: bool,
+) -> Result<ExitCode> {
     use kordon_screen::party::bench;
     let entities = load_entities(data_dir)?;
     let qs = bench::typo_queries(&entities, queries);
-    let seed: Vec<kordon_model::Entity> = if scale > 0 { entities.clone() } else { Vec::new() };
+    let seed: Vec<kordon_model::Entity> = if scale > 0 {
+        entities.clone()
+    } else {
+        Vec::new()
+    };
     let (screener, b) = bench::run(entities, &qs);
     // Baseline: the same scorer over every entity, no candidate index.
     let opts = kordon_screen::ScreenOptions::default();
@@ -221,7 +256,11 @@ fn scan(data_dir: &Path, mb: usize, json: bool) -> Result<ExitCode> {
     } else {
         println!("machine: {}", machine());
         println!("automaton over every imported name built in {build_s:.2}s");
-        for (label, t) in [("no listed names (baseline)", &clean), ("one name per 200 sentences", &sparse), ("one name per 20 sentences", &dense)] {
+        for (label, t) in [
+            ("no listed names (baseline)", &clean),
+            ("one name per 200 sentences", &sparse),
+            ("one name per 20 sentences", &dense),
+        ] {
             println!("{label:<30} {}", serde_json::to_string(t)?);
         }
     }
@@ -229,7 +268,9 @@ fn scan(data_dir: &Path, mb: usize, json: bool) -> Result<ExitCode> {
 }
 
 pub fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -336,11 +377,17 @@ fn import(paths: &[PathBuf], runs: usize, json: bool) -> Result<ExitCode> {
         total_bytes as f64 / 1e6 / total_best.max(1e-9),
         total_entities as f64 / total_best.max(1e-9)
     );
-    println!("import into a fresh store (parse + SQLite + fsync): {stored} entities in {store_s:.2}s");
+    println!(
+        "import into a fresh store (parse + SQLite + fsync): {stored} entities in {store_s:.2}s"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn tempdir_path() -> PathBuf {
     let base: &Path = &std::env::temp_dir();
-    base.join(format!("kordon-bench-{}-{}", std::process::id(), kordon_store::now_unix()))
+    base.join(format!(
+        "kordon-bench-{}-{}",
+        std::process::id(),
+        kordon_store::now_unix()
+    ))
 }

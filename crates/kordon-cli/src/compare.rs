@@ -9,8 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon compare \"IEMZ Kupol JSC\" \"Izhevsk Electromechanical Plant Kupol\" --schema company\n  \
-    kordon compare \"Владимир Путин\" \"PUTIN, Vladimir Vladimirovich\" --schema person")]
+#[command(
+    after_help = "Examples:\n  kordon compare \"IEMZ Kupol JSC\" \"Izhevsk Electromechanical Plant Kupol\" --schema company\n  \
+    kordon compare \"Владимир Путин\" \"PUTIN, Vladimir Vladimirovich\" --schema person"
+)]
 pub struct CompareArgs {
     pub a: String,
     pub b: String,
@@ -31,9 +33,11 @@ pub struct EvalArgs {
 enum EvalCommand {
     /// Precision, recall and F1 on labelled name-pair files, at the default and
     /// at the best threshold, with the misses.
-    #[command(after_help = "Reads `case_group,schema,name1,name2,is_match,...` files (anchor columns such as \
+    #[command(
+        after_help = "Reads `case_group,schema,name1,name2,is_match,...` files (anchor columns such as \
 baseline/score are evaluated alongside) and the positives-only `Query,Expected Match,...` form (`#` starts \
-a comment).\n\nExample:\n  kordon eval pairs ../shared/data/pairs/*.csv ../shared/data/pairs/nomenklatura/name_bench_cases.csv")]
+a comment).\n\nExample:\n  kordon eval pairs ../shared/data/pairs/*.csv ../shared/data/pairs/nomenklatura/name_bench_cases.csv"
+    )]
     Pairs {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -49,7 +53,9 @@ a comment).\n\nExample:\n  kordon eval pairs ../shared/data/pairs/*.csv ../share
 }
 
 fn parse_schema(s: &str) -> Result<Schema, String> {
-    Schema::parse(s).ok_or_else(|| format!("unknown schema {s:?}: use person, organization, vessel or aircraft"))
+    Schema::parse(s).ok_or_else(|| {
+        format!("unknown schema {s:?}: use person, organization, vessel or aircraft")
+    })
 }
 
 pub fn compare(args: CompareArgs) -> Result<ExitCode> {
@@ -65,7 +71,11 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
     } else {
         println!(
             "{score:.3} {} (threshold {threshold:.2})",
-            if score >= threshold { "MATCH" } else { "no match" }
+            if score >= threshold {
+                "MATCH"
+            } else {
+                "no match"
+            }
         );
         for line in explanation.lines() {
             println!("  {line}");
@@ -75,7 +85,12 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
 }
 
 pub fn eval(args: EvalArgs) -> Result<ExitCode> {
-    let EvalCommand::Pairs { files, threshold, misses, json } = args.command;
+    let EvalCommand::Pairs {
+        files,
+        threshold,
+        misses,
+        json,
+    } = args.command;
     let threshold = threshold.unwrap_or(kordon_score::DEFAULT_THRESHOLD);
     let mut reports = Vec::new();
     let mut failed = 0;
@@ -103,7 +118,10 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode> {
                 );
             }
             if report.misses.len() > misses {
-                println!("    ... {} more misses (--misses N to list them)", report.misses.len() - misses);
+                println!(
+                    "    ... {} more misses (--misses N to list them)",
+                    report.misses.len() - misses
+                );
             }
         }
         reports.push(report);
@@ -111,5 +129,9 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -38,7 +38,11 @@ pub fn load(data_dir: &Path, max_age: Duration) -> Result<LoadedEngine> {
     })
 }
 
-pub fn check_ready(store: &Store, data_dir: &Path, max_age: Duration) -> Result<Vec<SourceVersion>> {
+pub fn check_ready(
+    store: &Store,
+    data_dir: &Path,
+    max_age: Duration,
+) -> Result<Vec<SourceVersion>> {
     let versions = store.current_versions()?;
     if versions.is_empty() {
         return Err(NotReady::NoLists(data_dir.display().to_string()).into());
@@ -49,9 +53,16 @@ pub fn check_ready(store: &Store, data_dir: &Path, max_age: Duration) -> Result<
     // morning is fresh even if its content was imported last month.
     let mut stale = Vec::new();
     for v in &versions {
-        let confirmed = store.last_checked(&v.source)?.unwrap_or(v.imported_at).max(v.imported_at);
+        let confirmed = store
+            .last_checked(&v.source)?
+            .unwrap_or(v.imported_at)
+            .max(v.imported_at);
         if (now - confirmed) as u64 > max_age.as_secs() {
-            stale.push(format!("{} last confirmed {} ago", v.source, crate::output::age(now - confirmed)));
+            stale.push(format!(
+                "{} last confirmed {} ago",
+                v.source,
+                crate::output::age(now - confirmed)
+            ));
         }
     }
     if !stale.is_empty() {

@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon goods 8542.31.0000 848210 '8526 91'\n  \
+#[command(
+    after_help = "Examples:\n  kordon goods 8542.31.0000 848210 '8526 91'\n  \
     kordon goods 8471.30 --nomenclature ../shared/data/goods/harmonized-system-2022.csv\n  \
     kordon goods 8542.31 --list NAME=annex.csv --json\n\n\
 Codes may be written 8542.31, 854231, 8542 31, or as 8- and 10-digit national codes; the first six \
-digits decide. The Common High Priority List (version 2024-02-23) is built in.")]
+digits decide. The Common High Priority List (version 2024-02-23) is built in."
+)]
 pub struct GoodsArgs {
     /// HS codes to look up.
     #[arg(required = true)]
@@ -55,7 +57,10 @@ pub fn run(args: GoodsArgs) -> Result<ExitCode> {
         match goods.lookup(code) {
             Ok(hit) => {
                 if !args.json {
-                    let desc = hit.description.as_deref().unwrap_or("(no description: pass --nomenclature)");
+                    let desc = hit
+                        .description
+                        .as_deref()
+                        .unwrap_or("(no description: pass --nomenclature)");
                     println!("{}  {}", hit.code.dotted(), desc);
                     if hit.listings.is_empty() {
                         println!("    not on any loaded goods list");
@@ -65,7 +70,10 @@ pub fn run(args: GoodsArgs) -> Result<ExitCode> {
                             "    {}: tier {}{}",
                             l.list,
                             l.tier,
-                            l.tier_title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+                            l.tier_title
+                                .as_ref()
+                                .map(|t| format!(" ({t})"))
+                                .unwrap_or_default()
                         );
                         if let Some(g) = &l.guidance {
                             println!("      {g}");
@@ -86,5 +94,9 @@ pub fn run(args: GoodsArgs) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
-    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if bad > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -10,7 +10,12 @@ use std::process::ExitCode;
 #[derive(Args, Debug)]
 pub struct KeysArgs {
     /// The audit/key database: postgres://... (default: SQLite audit.db in the data dir).
-    #[arg(long = "database", env = "KORDON_DATABASE_URL", global = true, value_name = "URL")]
+    #[arg(
+        long = "database",
+        env = "KORDON_DATABASE_URL",
+        global = true,
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: KeysCommand,
@@ -37,7 +42,10 @@ pub fn run(data_dir: &Path, args: KeysArgs) -> Result<ExitCode> {
     match args.command {
         KeysCommand::Create { name } => {
             let k = store.create_key(&name)?;
-            eprintln!("Created API key {} ({}). Store it now: it is not shown again.", k.info.id, k.info.name);
+            eprintln!(
+                "Created API key {} ({}). Store it now: it is not shown again.",
+                k.info.id, k.info.name
+            );
             println!("{}", k.secret);
         }
         KeysCommand::List { json } => {
@@ -54,7 +62,10 @@ pub fn run(data_dir: &Path, args: KeysArgs) -> Result<ExitCode> {
                             k.id.clone(),
                             k.name.clone(),
                             k.created_at.clone(),
-                            k.revoked_at.clone().map(|r| format!("revoked {r}")).unwrap_or_else(|| "active".into()),
+                            k.revoked_at
+                                .clone()
+                                .map(|r| format!("revoked {r}"))
+                                .unwrap_or_else(|| "active".into()),
                         ]
                     })
                     .collect();

@@ -29,9 +29,11 @@ enum ListsCommand {
     /// content; the OFAC CSV parts of one folder (sdn.csv, add.csv, alt.csv,
     /// sdn_comments.csv) import together as one source. A source whose file
     /// fails to parse keeps its previous version.
-    #[command(after_help = "Examples:\n  kordon lists import ../shared/data/lists/ofac\n  \
+    #[command(
+        after_help = "Examples:\n  kordon lists import ../shared/data/lists/ofac\n  \
         kordon lists import ../shared/data/lists/un/consolidated.xml\n  \
-        kordon lists import --source eu_2014_269 ../shared/data/lists/eu/journal_sanctions/consolidated/32014R0269.csv")]
+        kordon lists import --source eu_2014_269 ../shared/data/lists/eu/journal_sanctions/consolidated/32014R0269.csv"
+    )]
     Import {
         /// Files or folders (folders are searched recursively).
         #[arg(required = true)]
@@ -63,7 +65,9 @@ enum ListsCommand {
     },
     /// What changed between two versions of a source: entities added, removed,
     /// changed, and which fields changed. Defaults: the previous and the current version.
-    #[command(after_help = "Examples:\n  kordon lists diff us_ofac_sdn\n  kordon lists diff us_ofac_sdn 3 7 --json")]
+    #[command(
+        after_help = "Examples:\n  kordon lists diff us_ofac_sdn\n  kordon lists diff us_ofac_sdn 3 7 --json"
+    )]
     Diff {
         source: String,
         /// Old version id (default: the version before NEW).
@@ -98,7 +102,12 @@ pub fn run(data_dir: &Path, args: ListsArgs) -> Result<ExitCode> {
             json,
             keep_versions,
         }) => import(data_dir, &paths, source, show_warnings, json, keep_versions),
-        Some(ListsCommand::Diff { source, old, new, json }) => diff(data_dir, &source, old, new, json),
+        Some(ListsCommand::Diff {
+            source,
+            old,
+            new,
+            json,
+        }) => diff(data_dir, &source, old, new, json),
         Some(ListsCommand::Prune { source, keep }) => {
             let mut store = open(data_dir)?;
             let (v, b) = store.prune(&source, keep)?;
@@ -111,7 +120,8 @@ pub fn run(data_dir: &Path, args: ListsArgs) -> Result<ExitCode> {
 }
 
 fn open(data_dir: &Path) -> Result<Store> {
-    Store::open(data_dir).with_context(|| format!("opening the kordon store in {}", data_dir.display()))
+    Store::open(data_dir)
+        .with_context(|| format!("opening the kordon store in {}", data_dir.display()))
 }
 
 fn import(
@@ -124,7 +134,14 @@ fn import(
 ) -> Result<ExitCode> {
     let mut inputs = discover(paths)?;
     if inputs.is_empty() {
-        bail!("no list files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no list files found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(key) = source {
         if inputs.len() != 1 {
@@ -134,7 +151,11 @@ fn import(
                 inputs.iter().map(|i| i.source.as_str()).collect::<Vec<_>>().join(", ")
             );
         }
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             bail!("--source must be letters, digits, '_' or '-': {key:?}");
         }
         inputs[0].source = key;
@@ -145,8 +166,10 @@ fn import(
     for input in &inputs {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix:.bold} {pos} entities ({per_sec}) {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(
+                "{spinner} {prefix:.bold} {pos} entities ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_prefix(input.source.clone());
         bar.enable_steady_tick(Duration::from_millis(120));
@@ -168,7 +191,10 @@ fn import(
                         v.names,
                         v.report.files.len(),
                         started.elapsed().as_secs_f64(),
-                        v.published.as_ref().map(|p| format!("  published {p}")).unwrap_or_default()
+                        v.published
+                            .as_ref()
+                            .map(|p| format!("  published {p}"))
+                            .unwrap_or_default()
                     );
                     let total_warnings = v.report.counts.get("warnings").copied().unwrap_or(0);
                     if total_warnings > 0 {
@@ -179,7 +205,8 @@ fn import(
                         if total_warnings as usize > show_warnings {
                             println!(
                                 "            ... {} more (see `kordon lists status --json`)",
-                                total_warnings as usize - show_warnings.min(total_warnings as usize)
+                                total_warnings as usize
+                                    - show_warnings.min(total_warnings as usize)
                             );
                         }
                     }
@@ -195,8 +222,13 @@ fn import(
                 let msg = e.to_string();
                 store.record_failure(&input.source, &msg)?;
                 eprintln!("FAILED    {:<22} {msg}", input.source);
-                eprintln!("          the previously imported version of {} (if any) stays current", input.source);
-                results.push(serde_json::json!({"source": input.source, "status": "failed", "error": msg}));
+                eprintln!(
+                    "          the previously imported version of {} (if any) stays current",
+                    input.source
+                );
+                results.push(
+                    serde_json::json!({"source": input.source, "status": "failed", "error": msg}),
+                );
             }
         }
     }
@@ -208,7 +240,11 @@ fn import(
     if results.iter().any(|r| r["status"] == "imported") {
         crate::watch::after_lists_change(data_dir)?;
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
@@ -241,7 +277,13 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
         let by = |s: Schema| v.report.by_schema.get(s.as_str()).copied().unwrap_or(0);
         // Many-file sources (the EU annexes) would flood the table: show the
         // first file's hash and the count; `--json` has every file.
-        let mut hashes: Vec<String> = v.report.files.iter().take(2).map(|f| f.sha256[..12].to_string()).collect();
+        let mut hashes: Vec<String> = v
+            .report
+            .files
+            .iter()
+            .take(2)
+            .map(|f| f.sha256[..12].to_string())
+            .collect();
         if v.report.files.len() > 2 {
             hashes.push(format!("+{} files", v.report.files.len() - 2));
         }
@@ -269,7 +311,17 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
         ]);
     }
     output::table(
-        &["SOURCE", "VER", "PUBLISHED", "IMPORTED", "ENTITIES", "PER/ORG/VES/AIR/UNK", "NAMES", "SHA256", ""],
+        &[
+            "SOURCE",
+            "VER",
+            "PUBLISHED",
+            "IMPORTED",
+            "ENTITIES",
+            "PER/ORG/VES/AIR/UNK",
+            "NAMES",
+            "SHA256",
+            "",
+        ],
         &rows,
     );
     Ok(ExitCode::SUCCESS)
@@ -290,7 +342,11 @@ fn history(data_dir: &Path, source: &str, json: bool) -> Result<ExitCode> {
         .map(|v| {
             vec![
                 v.version_id.to_string(),
-                if v.current { "current".into() } else { String::new() },
+                if v.current {
+                    "current".into()
+                } else {
+                    String::new()
+                },
                 v.published.clone().unwrap_or_else(|| "-".into()),
                 output::timestamp(v.imported_at),
                 v.entities.to_string(),
@@ -298,11 +354,20 @@ fn history(data_dir: &Path, source: &str, json: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    output::table(&["VERSION", "", "PUBLISHED", "IMPORTED", "ENTITIES", "HASH"], &rows);
+    output::table(
+        &["VERSION", "", "PUBLISHED", "IMPORTED", "ENTITIES", "HASH"],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-fn diff(data_dir: &Path, source: &str, old: Option<i64>, new: Option<i64>, json: bool) -> Result<ExitCode> {
+fn diff(
+    data_dir: &Path,
+    source: &str,
+    old: Option<i64>,
+    new: Option<i64>,
+    json: bool,
+) -> Result<ExitCode> {
     let store = open(data_dir)?;
     let history = store.history(source)?;
     if history.is_empty() {
@@ -310,7 +375,11 @@ fn diff(data_dir: &Path, source: &str, old: Option<i64>, new: Option<i64>, json:
     }
     let new = match new {
         Some(n) => n,
-        None => history.iter().find(|v| v.current).map(|v| v.version_id).unwrap_or(history[0].version_id),
+        None => history
+            .iter()
+            .find(|v| v.current)
+            .map(|v| v.version_id)
+            .unwrap_or(history[0].version_id),
     };
     let old = match old {
         Some(o) => o,
@@ -394,11 +463,19 @@ pub fn print_entity(e: &Entity) {
         if let Some(l) = &n.lang {
             extra.push(l.clone());
         }
-        let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.join(", "))
+        };
         println!("    {:<11} {}{extra}", format!("{:?}", n.kind), n.full);
     }
     for d in &e.dates {
-        println!("  {:<10} {}", format!("{:?}:", d.kind).to_lowercase(), d.date);
+        println!(
+            "  {:<10} {}",
+            format!("{:?}:", d.kind).to_lowercase(),
+            d.date
+        );
     }
     for p in &e.places_of_birth {
         println!("  born in:   {p}");
@@ -408,7 +485,10 @@ pub fn print_entity(e: &Entity) {
             "  country:   {} ({:?}){}",
             c.text,
             c.role,
-            c.code.as_ref().map(|c| format!(" = {c}")).unwrap_or_default()
+            c.code
+                .as_ref()
+                .map(|c| format!(" = {c}"))
+                .unwrap_or_default()
         );
     }
     for a in &e.addresses {
@@ -429,7 +509,10 @@ pub fn print_entity(e: &Entity) {
             "  id number: {} {}{}",
             i.label.as_deref().unwrap_or(i.kind.as_str()),
             i.value,
-            i.country.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+            i.country
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
         );
     }
     for l in &e.links {
@@ -437,7 +520,10 @@ pub fn print_entity(e: &Entity) {
             "  link:      {:?} {}{}",
             l.kind,
             l.target_name.as_deref().unwrap_or(""),
-            l.target_id.as_ref().map(|t| format!(" [{t}]")).unwrap_or_default()
+            l.target_id
+                .as_ref()
+                .map(|t| format!(" [{t}]"))
+                .unwrap_or_default()
         );
     }
     for r in &e.remarks {

@@ -32,7 +32,9 @@ pub struct ScanArgs {
 fn read(path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
     } else {
         bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     }
@@ -41,7 +43,10 @@ fn read(path: &Path) -> Result<String> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {
-            eprintln!("warning: {} is not valid UTF-8; invalid bytes replaced", path.display());
+            eprintln!(
+                "warning: {} is not valid UTF-8; invalid bytes replaced",
+                path.display()
+            );
             Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
         }
     }
@@ -51,7 +56,10 @@ pub fn run(data_dir: &Path, args: ScanArgs) -> Result<ExitCode> {
     let loaded = engine::load(data_dir, args.max_age)?;
     let mut opts = ScanOptions::default();
     if let Some(t) = args.threshold {
-        anyhow::ensure!((0.0..=1.0).contains(&t), "--threshold must be between 0 and 1, got {t}");
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&t),
+            "--threshold must be between 0 and 1, got {t}"
+        );
         opts.threshold = t;
     }
     let scanner = Scanner::build_with(&loaded.screener, opts)?;
@@ -70,7 +78,13 @@ pub fn run(data_dir: &Path, args: ScanArgs) -> Result<ExitCode> {
         for m in &report.parties {
             println!(
                 "    chars {}-{}  {:?} -> {} [{}] ({}) score {:.3}",
-                m.span.char_start, m.span.char_end, m.text, m.caption, m.entity_id, m.source, m.score
+                m.span.char_start,
+                m.span.char_end,
+                m.text,
+                m.caption,
+                m.entity_id,
+                m.source,
+                m.score
             );
             for line in &m.explanation {
                 println!("        {line}");
@@ -82,7 +96,13 @@ pub fn run(data_dir: &Path, args: ScanArgs) -> Result<ExitCode> {
                 .highest_tier()
                 .map(|t| format!("CHPL tier {t}"))
                 .unwrap_or_else(|| "not on a goods list".into());
-            println!("    chars {}-{}  HS {:?} -> {} ({tier})", h.span.char_start, h.span.char_end, h.text, h.goods.code.dotted());
+            println!(
+                "    chars {}-{}  HS {:?} -> {} ({tier})",
+                h.span.char_start,
+                h.span.char_end,
+                h.text,
+                h.goods.code.dotted()
+            );
         }
         for i in &report.imo_numbers {
             println!(
@@ -90,7 +110,11 @@ pub fn run(data_dir: &Path, args: ScanArgs) -> Result<ExitCode> {
                 i.span.char_start,
                 i.span.char_end,
                 i.imo,
-                if i.entity_ids.is_empty() { String::new() } else { format!(" -> listed vessel {}", i.entity_ids.join(", ")) }
+                if i.entity_ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" -> listed vessel {}", i.entity_ids.join(", "))
+                }
             );
         }
     }

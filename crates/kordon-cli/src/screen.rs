@@ -11,10 +11,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon screen \"IEMZ Kupol JSC\"\n  kordon screen \"АО ИЭМЗ Купол\" --schema organization\n  \
+#[command(
+    after_help = "Examples:\n  kordon screen \"IEMZ Kupol JSC\"\n  kordon screen \"АО ИЭМЗ Купол\" --schema organization\n  \
     kordon screen \"Vladimir Putin\" --schema person --dob 1952 --country RU --json\n\n\
 The score is in [0, 1]; a hit at or above --threshold is a match. Screening refuses to run \
-(exit 3) when no lists are imported or they are older than --max-age.")]
+(exit 3) when no lists are imported or they are older than --max-age."
+)]
 pub struct ScreenArgs {
     /// The name to screen, in any script.
     #[arg(required_unless_present = "input")]
@@ -61,7 +63,9 @@ pub struct ScreenArgs {
 }
 
 fn parse_schema(s: &str) -> Result<Schema, String> {
-    Schema::parse(s).ok_or_else(|| format!("unknown schema {s:?}: use person, organization, vessel or aircraft"))
+    Schema::parse(s).ok_or_else(|| {
+        format!("unknown schema {s:?}: use person, organization, vessel or aircraft")
+    })
 }
 
 fn parse_date(s: &str) -> Result<PartialDate, String> {
@@ -70,7 +74,9 @@ fn parse_date(s: &str) -> Result<PartialDate, String> {
 
 pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
     if let Some(input) = args.input {
-        let Some(output) = args.output else { bail!("--input needs --output FILE for the hits") };
+        let Some(output) = args.output else {
+            bail!("--input needs --output FILE for the hits")
+        };
         return crate::batch::run(
             data_dir,
             crate::batch::BatchArgs {
@@ -100,7 +106,10 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
     let known: Vec<&str> = loaded.versions.iter().map(|v| v.source.as_str()).collect();
     for s in &args.sources {
         if !known.contains(&s.as_str()) {
-            bail!("--source {s:?} is not loaded; loaded sources: {}", known.join(", "));
+            bail!(
+                "--source {s:?} is not loaded; loaded sources: {}",
+                known.join(", ")
+            );
         }
     }
     let query = PartyQuery {
@@ -113,7 +122,11 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
     let opts = ScreenOptions {
         threshold,
         limit: args.limit,
-        sources: if args.sources.is_empty() { None } else { Some(args.sources.clone()) },
+        sources: if args.sources.is_empty() {
+            None
+        } else {
+            Some(args.sources.clone())
+        },
     };
     let started = std::time::Instant::now();
     let matches = loaded.screener.screen(&query, &opts);

@@ -11,12 +11,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  kordon keys create ci-robot        # prints the API key once\n  \
+#[command(
+    after_help = "Examples:\n  kordon keys create ci-robot        # prints the API key once\n  \
     kordon serve --port 8000\n  curl -H 'Authorization: Bearer KEY' -d '{\"parties\":[{\"name\":\"IEMZ Kupol\"}]}' \
     http://127.0.0.1:8000/v1/screen\n\n\
 The service is ready (/readyz) only while the lists are imported and younger than --max-list-age; \
 until then screening answers 503 with the reason. The data directory comes from --data-dir / KORDON_DATA_DIR; \
-a config file's data_dir is ignored here.")]
+a config file's data_dir is ignored here."
+)]
 pub struct ServeArgs {
     /// TOML config file (keys: bind, port, max_list_age, max_body_bytes, max_batch, max_limit,
     /// request_timeout, database_url, no_auth, reload_interval, key_refresh_interval, max_concurrent_screens).
@@ -107,7 +109,10 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<ExitCode> {
         let sources = crate::update::load_config(data_dir, args.sources.as_deref())?;
         spawn_scheduled_updates(data_dir.to_path_buf(), sources, every);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("kordon-http").build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("kordon-http")
+        .build()?;
     runtime.block_on(kordon_server::serve(config))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -116,7 +121,11 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<ExitCode> {
 /// versions to the store; the server's reload loop notices them, builds the new
 /// engine beside the old one and swaps it in, so requests never wait on a
 /// download. A failed update keeps the last good version and is recorded.
-fn spawn_scheduled_updates(data_dir: std::path::PathBuf, sources: kordon_update::UpdateConfig, every: Duration) {
+fn spawn_scheduled_updates(
+    data_dir: std::path::PathBuf,
+    sources: kordon_update::UpdateConfig,
+    every: Duration,
+) {
     std::thread::Builder::new()
         .name("kordon-refresh".into())
         .spawn(move || loop {
@@ -128,12 +137,23 @@ fn spawn_scheduled_updates(data_dir: std::path::PathBuf, sources: kordon_update:
                     continue;
                 }
             };
-            let outcomes = kordon_update::update_all(&mut store, &data_dir, &sources, &kordon_update::UpdateOptions::default());
+            let outcomes = kordon_update::update_all(
+                &mut store,
+                &data_dir,
+                &sources,
+                &kordon_update::UpdateOptions::default(),
+            );
             drop(store);
             for o in &outcomes {
-                eprintln!("kordon serve: scheduled update {}: {:?}", o.source, o.status);
+                eprintln!(
+                    "kordon serve: scheduled update {}: {:?}",
+                    o.source, o.status
+                );
             }
-            if outcomes.iter().any(|o| o.status == kordon_update::UpdateStatus::Updated) {
+            if outcomes
+                .iter()
+                .any(|o| o.status == kordon_update::UpdateStatus::Updated)
+            {
                 if let Err(e) = crate::watch::after_lists_change(&data_dir) {
                     eprintln!("kordon serve: re-screening watched counterparties failed: {e:#}");
                 }

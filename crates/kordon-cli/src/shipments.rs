@@ -4,19 +4,23 @@
 use crate::engine;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use kordon_screen::shipment::{read_csv, read_jsonl, Decision, RecordOutcome, RuleSet, ShipmentScreener};
+use kordon_screen::shipment::{
+    read_csv, read_jsonl, Decision, RecordOutcome, RuleSet, ShipmentScreener,
+};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon shipments examples/shipments.jsonl\n  \
+#[command(
+    after_help = "Examples:\n  kordon shipments examples/shipments.jsonl\n  \
     kordon shipments shipments.csv --rules my-rules.toml --json\n  \
     kordon shipments --print-default-rules > my-rules.toml\n\n\
 Records are JSON lines or CSV (by extension). Each yields BLOCK, REVIEW or CLEAR with every reason. \
 A bad record is reported with its line number and the others go on; the exit code is 1 if any \
-record was bad, 0 otherwise (BLOCK decisions are results, not errors).")]
+record was bad, 0 otherwise (BLOCK decisions are results, not errors)."
+)]
 pub struct ShipmentsArgs {
     /// Shipment records: .jsonl / .json (JSON lines) or .csv.
     #[arg(required_unless_present = "print_default_rules")]
@@ -42,16 +46,22 @@ pub fn run(data_dir: &Path, args: ShipmentsArgs) -> Result<ExitCode> {
         print!("{}", RuleSet::default_toml());
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(file) = args.file else { bail!("a shipments file is required") };
+    let Some(file) = args.file else {
+        bail!("a shipments file is required")
+    };
     let rules = match &args.rules {
-        Some(p) => RuleSet::from_path(p).with_context(|| format!("loading rules {}", p.display()))?,
+        Some(p) => {
+            RuleSet::from_path(p).with_context(|| format!("loading rules {}", p.display()))?
+        }
         None => RuleSet::default(),
     };
     let goods = crate::goods::screener(&args.goods_lists, None)?;
     let loaded = engine::load(data_dir, args.max_age)?;
     let screener = ShipmentScreener::new(&loaded.screener, goods, rules);
     let f = std::fs::File::open(&file).with_context(|| format!("opening {}", file.display()))?;
-    let is_csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_csv = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let records: Box<dyn Iterator<Item = _>> = if is_csv {
         read_csv(f)
     } else {
@@ -75,14 +85,21 @@ pub fn run(data_dir: &Path, args: ShipmentsArgs) -> Result<ExitCode> {
                         r.id.as_ref().map(|i| format!(" ({i})")).unwrap_or_default()
                     );
                     for reason in &r.reasons {
-                        println!("    [{}] {:?}: {}", reason.rule_id, reason.decision, reason.message);
+                        println!(
+                            "    [{}] {:?}: {}",
+                            reason.rule_id, reason.decision, reason.message
+                        );
                         for ev in &reason.evidence {
                             println!("        {ev}");
                         }
                         for m in &reason.party_matches {
                             println!(
                                 "        {} {:?} ~ {} [{}] score {:.3}",
-                                m.role, m.party_name, m.matched.caption, m.matched.entity_id, m.matched.score
+                                m.role,
+                                m.party_name,
+                                m.matched.caption,
+                                m.matched.entity_id,
+                                m.matched.score
                             );
                         }
                     }
@@ -110,5 +127,9 @@ pub fn run(data_dir: &Path, args: ShipmentsArgs) -> Result<ExitCode> {
     } else {
         println!("\n{block} BLOCK, {review} REVIEW, {clear} CLEAR, {bad} bad record(s)");
     }
-    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if bad > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  kordon update\n  kordon update --source us_ofac_sdn --source un_sc\n  \
+#[command(
+    after_help = "Examples:\n  kordon update\n  kordon update --source us_ofac_sdn --source un_sc\n  \
     kordon update --list\n  kordon update --config my-sources.toml --force\n\n\
     Exit codes: 0 every source up to date, 1 at least one source failed or was refused \
-    (its previous version stays current and `kordon lists` shows it as STALE).")]
+    (its previous version stays current and `kordon lists` shows it as STALE)."
+)]
 pub struct UpdateArgs {
     /// Only this source (repeatable; disabled sources can be named). Default: every enabled source.
     #[arg(long = "source", value_name = "KEY")]
@@ -58,9 +60,23 @@ pub fn run(data_dir: &Path, args: UpdateArgs) -> Result<ExitCode> {
                 vec![
                     s.key.clone(),
                     if s.enabled { "yes".into() } else { "no".into() },
-                    s.format.map(|f| f.as_str().to_string()).unwrap_or_else(|| "any".into()),
-                    format!("{}{}", s.licence, if s.non_commercial { " [NON-COMMERCIAL]" } else { "" }),
-                    s.files.iter().map(|f| f.url.as_str()).collect::<Vec<_>>().join(" "),
+                    s.format
+                        .map(|f| f.as_str().to_string())
+                        .unwrap_or_else(|| "any".into()),
+                    format!(
+                        "{}{}",
+                        s.licence,
+                        if s.non_commercial {
+                            " [NON-COMMERCIAL]"
+                        } else {
+                            ""
+                        }
+                    ),
+                    s.files
+                        .iter()
+                        .map(|f| f.url.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 ]
             })
             .collect();
@@ -71,12 +87,17 @@ pub fn run(data_dir: &Path, args: UpdateArgs) -> Result<ExitCode> {
         if !config.sources.iter().any(|s| &s.key == key) {
             anyhow::bail!(
                 "no source {key:?} is configured (configured: {})",
-                config.sources.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(", ")
+                config
+                    .sources
+                    .iter()
+                    .map(|s| s.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
-    let mut store =
-        Store::open(data_dir).with_context(|| format!("opening the kordon store in {}", data_dir.display()))?;
+    let mut store = Store::open(data_dir)
+        .with_context(|| format!("opening the kordon store in {}", data_dir.display()))?;
     let opts = UpdateOptions {
         force: args.force,
         only: (!args.sources.is_empty()).then(|| args.sources.clone()),
@@ -84,11 +105,17 @@ pub fn run(data_dir: &Path, args: UpdateArgs) -> Result<ExitCode> {
     let outcomes = update_all(&mut store, data_dir, &config, &opts);
     drop(store);
     let changed = outcomes.iter().any(|o| o.status == UpdateStatus::Updated);
-    let rescreen = if changed && !args.no_rescreen { crate::watch::after_lists_change(data_dir)? } else { None };
+    let rescreen = if changed && !args.no_rescreen {
+        crate::watch::after_lists_change(data_dir)?
+    } else {
+        None
+    };
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "sources": outcomes, "rescreen": rescreen }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "sources": outcomes, "rescreen": rescreen })
+            )?
         );
     } else {
         let rows: Vec<Vec<String>> = outcomes
@@ -110,15 +137,26 @@ pub fn run(data_dir: &Path, args: UpdateArgs) -> Result<ExitCode> {
                     o.source.clone(),
                     status.to_string(),
                     version,
-                    o.entities.map(|e| e.to_string()).unwrap_or_else(|| "-".into()),
+                    o.entities
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     format!("{} ({} not modified)", o.requests, o.not_modified),
                     format!("{:.1}s", o.seconds),
                 ]
             })
             .collect();
-        output::table(&["SOURCE", "STATUS", "VERSION", "ENTITIES", "REQUESTS", "TIME"], &rows);
+        output::table(
+            &[
+                "SOURCE", "STATUS", "VERSION", "ENTITIES", "REQUESTS", "TIME",
+            ],
+            &rows,
+        );
         for o in outcomes.iter().filter(|o| !o.is_ok()) {
-            eprintln!("{}: {} (the previous version stays current)", o.source, o.error.as_deref().unwrap_or("failed"));
+            eprintln!(
+                "{}: {} (the previous version stays current)",
+                o.source,
+                o.error.as_deref().unwrap_or("failed")
+            );
         }
         if let Some(r) = &rescreen {
             eprintln!(
@@ -129,5 +167,9 @@ pub fn run(data_dir: &Path, args: UpdateArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if outcomes.iter().all(|o| o.is_ok()) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcomes.iter().all(|o| o.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

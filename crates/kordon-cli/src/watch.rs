@@ -15,8 +15,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use kordon_store::Store;
 use kordon_watch::{
-    import_counterparties, read_file, rescreen, rescreen_after_lists_change, ColumnMap, RescreenReport, WatchDb,
-    WatchOptions, WebhookConfig,
+    import_counterparties, read_file, rescreen, rescreen_after_lists_change, ColumnMap,
+    RescreenReport, WatchDb, WatchOptions, WebhookConfig,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,7 +24,12 @@ use std::process::ExitCode;
 #[derive(Args)]
 pub struct WatchArgs {
     /// The watch database: postgres://... (default: SQLite watch.db in the data dir).
-    #[arg(long = "database", env = "KORDON_DATABASE_URL", global = true, value_name = "URL")]
+    #[arg(
+        long = "database",
+        env = "KORDON_DATABASE_URL",
+        global = true,
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
     #[command(subcommand)]
     command: WatchCommand,
@@ -35,8 +40,10 @@ enum WatchCommand {
     /// Store counterparties from a CSV (with header) or JSON-lines file and
     /// screen the new and changed ones against every current entity. Rows are
     /// upserted by the `key` column when mapped, else by line number.
-    #[command(after_help = "Examples:\n  kordon watch import customers.csv --map name=Company,country=Country,key=CustomerNo\n  \
-        kordon watch import people.jsonl --map name=full_name,dob=birth_date,country=nationality,schema=type,id=passport")]
+    #[command(
+        after_help = "Examples:\n  kordon watch import customers.csv --map name=Company,country=Country,key=CustomerNo\n  \
+        kordon watch import people.jsonl --map name=full_name,dob=birth_date,country=nationality,schema=type,id=passport"
+    )]
     Import {
         file: PathBuf,
         /// FIELD=COLUMN pairs: name (required), key, country, dob, id, schema.
@@ -68,14 +75,21 @@ enum WatchCommand {
 /// database (`KORDON_DATABASE_URL`, else `watch.db`).
 pub fn watch_options() -> Result<WatchOptions> {
     let mut opts = WatchOptions {
-        database_url: std::env::var("KORDON_DATABASE_URL").ok().filter(|u| !u.is_empty()),
+        database_url: std::env::var("KORDON_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
         ..WatchOptions::default()
     };
-    if let Some(url) = std::env::var("KORDON_WEBHOOK_URL").ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = std::env::var("KORDON_WEBHOOK_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         let secret = std::env::var("KORDON_WEBHOOK_SECRET")
             .ok()
             .filter(|s| !s.is_empty())
-            .context("KORDON_WEBHOOK_URL is set but KORDON_WEBHOOK_SECRET is not: alerts must be signed")?;
+            .context(
+                "KORDON_WEBHOOK_URL is set but KORDON_WEBHOOK_SECRET is not: alerts must be signed",
+            )?;
         opts.webhook = Some(WebhookConfig::new(url, secret));
     }
     Ok(opts)
@@ -101,10 +115,13 @@ pub fn after_lists_change(data_dir: &Path) -> Result<Option<RescreenReport>> {
 }
 
 fn open(data_dir: &Path, database_url: Option<&str>) -> Result<(Store, WatchDb)> {
-    let store = Store::open(data_dir).with_context(|| format!("opening the kordon store in {}", data_dir.display()))?;
+    let store = Store::open(data_dir)
+        .with_context(|| format!("opening the kordon store in {}", data_dir.display()))?;
     let watch = match database_url {
-        None => WatchDb::open(data_dir).with_context(|| format!("opening watch.db in {}", data_dir.display()))?,
-        Some(url) => WatchDb::open_url(data_dir, Some(url)).context("opening the watch database (--database)")?,
+        None => WatchDb::open(data_dir)
+            .with_context(|| format!("opening watch.db in {}", data_dir.display()))?,
+        Some(url) => WatchDb::open_url(data_dir, Some(url))
+            .context("opening the watch database (--database)")?,
     };
     Ok((store, watch))
 }
@@ -120,7 +137,12 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
     let database_url = args.database_url.filter(|u| !u.is_empty());
     let db = database_url.as_deref();
     match args.command {
-        WatchCommand::Import { file, map, threshold, json } => {
+        WatchCommand::Import {
+            file,
+            map,
+            threshold,
+            json,
+        } => {
             let map = match map {
                 Some(spec) => ColumnMap::parse(&spec)?,
                 None => ColumnMap::default(),
@@ -163,7 +185,11 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
                 println!("no list changed since the last pass");
             } else {
                 for (s, old, new) in &report.sources {
-                    println!("{s}: version {} -> {new}", old.map(|o| o.to_string()).unwrap_or_else(|| "(none)".into()));
+                    println!(
+                        "{s}: version {} -> {new}",
+                        old.map(|o| o.to_string())
+                            .unwrap_or_else(|| "(none)".into())
+                    );
                 }
                 println!(
                     "re-screened {} counterparties against {} added/changed entities ({} removed) in {:.2}s: {} new alert(s)",
@@ -191,7 +217,10 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
-                println!("{} counterparties under watch, {} alert(s)", status["counterparties"], status["alerts"]);
+                println!(
+                    "{} counterparties under watch, {} alert(s)",
+                    status["counterparties"], status["alerts"]
+                );
                 if options(db)?.webhook.is_some() {
                     println!("{undelivered} alert(s) not yet delivered to the webhook (retry: `kordon watch deliver`)");
                 }
@@ -205,8 +234,15 @@ pub fn run(data_dir: &Path, args: WatchArgs) -> Result<ExitCode> {
             };
             let (_, watch) = open(data_dir, db)?;
             let r = kordon_watch::webhook::deliver_pending(&watch, &hook)?;
-            println!("{} delivered, {} failed ({} attempts)", r.delivered, r.failed, r.attempts);
-            Ok(if r.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            println!(
+                "{} delivered, {} failed ({} attempts)",
+                r.delivered, r.failed, r.attempts
+            );
+            Ok(if r.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -15,15 +15,23 @@ fn kordon(data_dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 #[test]
@@ -49,22 +57,41 @@ fn import_status_show_and_screen_demo_list() {
     assert_eq!(status[0]["entities"], 6);
     assert_eq!(status[0]["files"].as_array().unwrap().len(), 3);
 
-    let o = kordon(tmp.path(), &["lists", "show", "us_ofac_sdn:46431", "--json"]);
+    let o = kordon(
+        tmp.path(),
+        &["lists", "show", "us_ofac_sdn:46431", "--json"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(e["names"][0]["full"], "JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL");
+    assert_eq!(
+        e["names"][0]["full"],
+        "JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL"
+    );
 
     let o = kordon(tmp.path(), &["lists", "show", "us_ofac_sdn:1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("no entity"), "{}", text(&o));
 
-    for q in ["IEMZ Kupol JSC", "АО ИЭМЗ Купол", "Izhevsk Electromechanical Plant Kupol"] {
+    for q in [
+        "IEMZ Kupol JSC",
+        "АО ИЭМЗ Купол",
+        "Izhevsk Electromechanical Plant Kupol",
+    ] {
         let o = kordon(tmp.path(), &["screen", q, "--json"]);
         assert!(o.status.success(), "{q}: {}", text(&o));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(r["matches"][0]["entity_id"], "us_ofac_sdn:46431", "{q}: {r}");
+        assert_eq!(
+            r["matches"][0]["entity_id"], "us_ofac_sdn:46431",
+            "{q}: {r}"
+        );
         assert_eq!(r["matches"][0]["is_match"], true, "{q}: {r}");
-        assert!(!r["matches"][0]["explanation"].as_array().unwrap().is_empty(), "{q}: explained");
+        assert!(
+            !r["matches"][0]["explanation"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{q}: explained"
+        );
         assert_eq!(r["lists"][0]["source"], "us_ofac_sdn");
     }
 }
@@ -73,7 +100,11 @@ fn import_status_show_and_screen_demo_list() {
 fn stale_lists_fail_closed() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = repo("examples/lists/demo");
-    assert!(kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]).status.success());
+    assert!(
+        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
+            .status
+            .success()
+    );
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let o = kordon(tmp.path(), &["screen", "Kupol", "--max-age", "1s"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
@@ -89,17 +120,26 @@ fn broken_file_is_reported_and_previous_version_kept() {
         std::fs::copy(repo("examples/lists/demo").join(f), lists.join(f)).unwrap();
     }
     let db = tmp.path().join("db");
-    assert!(kordon(&db, &["lists", "import", lists.to_str().unwrap()]).status.success());
+    assert!(kordon(&db, &["lists", "import", lists.to_str().unwrap()])
+        .status
+        .success());
     std::fs::write(lists.join("sdn.csv"), "46431,\"JOINT STOCK COMPANY IZH").unwrap();
     let o = kordon(&db, &["lists", "import", lists.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("sdn.csv"), "error names the file: {}", text(&o));
+    assert!(
+        text(&o).contains("sdn.csv"),
+        "error names the file: {}",
+        text(&o)
+    );
     let o = kordon(&db, &["lists"]);
     assert!(text(&o).contains("STALE"), "{}", text(&o));
     let o = kordon(&db, &["lists", "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(status[0]["entities"], 6, "previous version still current");
-    assert!(status[0]["last_failure"]["error"].as_str().unwrap().contains("sdn.csv"));
+    assert!(status[0]["last_failure"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("sdn.csv"));
 }
 
 #[test]
@@ -107,20 +147,51 @@ fn unknown_file_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("notes.txt");
     std::fs::write(&f, "hello world\n").unwrap();
-    let o = kordon(&tmp.path().join("db"), &["lists", "import", f.to_str().unwrap()]);
+    let o = kordon(
+        &tmp.path().join("db"),
+        &["lists", "import", f.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("notes.txt") && text(&o).contains("not a recognised list format"), "{}", text(&o));
+    assert!(
+        text(&o).contains("notes.txt") && text(&o).contains("not a recognised list format"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn imports_every_shared_list() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = kordon(tmp.path(), &["lists", "import", shared("lists").to_str().unwrap(), "--json"]);
+    let o = kordon(
+        tmp.path(),
+        &[
+            "lists",
+            "import",
+            shared("lists").to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let results: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let sources: Vec<&str> = results.as_array().unwrap().iter().map(|r| r["source"].as_str().unwrap()).collect();
-    for expected in ["us_ofac_sdn", "us_ofac_cons", "un_sc", "eu_journal", "gb_fcdo", "us_trade_csl", "os_zala"] {
-        assert!(sources.contains(&expected), "{expected} missing from {sources:?}");
+    let sources: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "us_ofac_sdn",
+        "us_ofac_cons",
+        "un_sc",
+        "eu_journal",
+        "gb_fcdo",
+        "us_trade_csl",
+        "os_zala",
+    ] {
+        assert!(
+            sources.contains(&expected),
+            "{expected} missing from {sources:?}"
+        );
     }
     for r in results.as_array().unwrap() {
         assert_eq!(r["status"], "imported", "{r}");
@@ -132,7 +203,11 @@ fn imports_every_shared_list() {
 fn goods_shipments_and_scan_on_the_demo() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = repo("examples/lists/demo");
-    assert!(kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]).status.success());
+    assert!(
+        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
+            .status
+            .success()
+    );
 
     let o = kordon(tmp.path(), &["goods", "8542.31.0000", "848210", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -144,7 +219,10 @@ fn goods_shipments_and_scan_on_the_demo() {
     assert!(text(&o).contains("85x"), "{}", text(&o));
 
     let shipments = repo("examples/shipments.jsonl");
-    let o = kordon(tmp.path(), &["shipments", shipments.to_str().unwrap(), "--json"]);
+    let o = kordon(
+        tmp.path(),
+        &["shipments", shipments.to_str().unwrap(), "--json"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["summary"]["block"], 1, "{r}");
@@ -157,10 +235,23 @@ fn goods_shipments_and_scan_on_the_demo() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let doc = std::fs::read_to_string(&article).unwrap();
     let parties = r[0]["report"]["parties"].as_array().unwrap();
-    let ids: Vec<&str> = parties.iter().map(|p| p["entity_id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"us_ofac_sdn:46431") && ids.contains(&"us_ofac_sdn:35096"), "{ids:?}");
+    let ids: Vec<&str> = parties
+        .iter()
+        .map(|p| p["entity_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"us_ofac_sdn:46431") && ids.contains(&"us_ofac_sdn:35096"),
+        "{ids:?}"
+    );
     for p in parties {
-        let (a, b) = (p["span"]["byte_start"].as_u64().unwrap() as usize, p["span"]["byte_end"].as_u64().unwrap() as usize);
-        assert_eq!(&doc[a..b], p["text"].as_str().unwrap(), "span points at the matched text");
+        let (a, b) = (
+            p["span"]["byte_start"].as_u64().unwrap() as usize,
+            p["span"]["byte_end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            &doc[a..b],
+            p["text"].as_str().unwrap(),
+            "span points at the matched text"
+        );
     }
 }

@@ -13,7 +13,13 @@ use std::time::{Duration, Instant};
 fn kordon(data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kordon"));
     c.arg("--data-dir").arg(data_dir);
-    for v in ["KORDON_MAX_AGE", "KORDON_MAX_LIST_AGE", "KORDON_DATABASE_URL", "KORDON_PORT", "KORDON_CONFIG"] {
+    for v in [
+        "KORDON_MAX_AGE",
+        "KORDON_MAX_LIST_AGE",
+        "KORDON_DATABASE_URL",
+        "KORDON_PORT",
+        "KORDON_CONFIG",
+    ] {
         c.env_remove(v);
     }
     c
@@ -29,7 +35,9 @@ fn start(data_dir: &Path) -> (Child, SocketAddr) {
         .expect("spawn kordon serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
@@ -64,8 +72,16 @@ fn demo_list() -> PathBuf {
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_request() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = kordon(dir.path()).args(["lists", "import"]).arg(demo_list()).output().expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kordon(dir.path())
+        .args(["lists", "import"])
+        .arg(demo_list())
+        .output()
+        .expect("import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let key = {
         let mut store = kordon_audit::open(dir.path(), None).expect("audit");
         store.create_key("load").expect("key").secret
@@ -115,12 +131,22 @@ fn sigkill_under_load_loses_no_acknowledged_request() {
         c.join().expect("client thread");
     }
     let acked = acknowledged.lock().expect("lock").clone();
-    assert!(acked.len() >= 50, "only {} requests were answered before the kill", acked.len());
+    assert!(
+        acked.len() >= 50,
+        "only {} requests were answered before the kill",
+        acked.len()
+    );
     eprintln!("{} requests acknowledged before SIGKILL", acked.len());
 
     // The restarted server opens the same log and keeps chaining onto it.
     let (mut server, addr) = start(dir.path());
-    let (status, b) = post(addr, &key, "/v1/screen", r#"{"parties":[{"name":"IEMZ Kupol"}]}"#).expect("after restart");
+    let (status, b) = post(
+        addr,
+        &key,
+        "/v1/screen",
+        r#"{"parties":[{"name":"IEMZ Kupol"}]}"#,
+    )
+    .expect("after restart");
     assert_eq!(status, 200, "{b}");
     server.kill().expect("stop");
     server.wait().expect("reap");
@@ -134,9 +160,17 @@ fn sigkill_under_load_loses_no_acknowledged_request() {
         })
         .expect("scan");
     let missing: Vec<&String> = acked.iter().filter(|id| !logged.contains(*id)).collect();
-    assert!(missing.is_empty(), "{} acknowledged requests are not in the audit log: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged requests are not in the audit log: {missing:?}",
+        missing.len()
+    );
     assert!(logged.contains(b["request_id"].as_str().expect("id")));
     let report = kordon_audit::verify(store.as_mut()).expect("verify");
-    assert!(report.ok(), "audit chain broken after SIGKILL: {:?}", report.problems);
+    assert!(
+        report.ok(),
+        "audit chain broken after SIGKILL: {:?}",
+        report.problems
+    );
     assert_eq!(report.rows as usize, logged.len());
 }

@@ -17,7 +17,11 @@ fn kordon(data_dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn demo_list() -> PathBuf {
@@ -26,7 +30,10 @@ fn demo_list() -> PathBuf {
 
 fn demo_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = kordon(dir.path(), &["lists", "import", demo_list().to_str().expect("utf8 path")]);
+    let out = kordon(
+        dir.path(),
+        &["lists", "import", demo_list().to_str().expect("utf8 path")],
+    );
     assert!(out.status.success(), "{}", text(&out));
     dir
 }
@@ -41,11 +48,21 @@ fn keys_create_list_revoke() {
     let out = kordon(dir.path(), &["keys", "list", "--json"]);
     let keys: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(keys[0]["name"], "ci-robot");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(&secret), "the key itself is never listed");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(&secret),
+        "the key itself is never listed"
+    );
     let id = keys[0]["id"].as_str().expect("id").to_string();
-    assert!(kordon(dir.path(), &["keys", "revoke", &id]).status.success());
+    assert!(kordon(dir.path(), &["keys", "revoke", &id])
+        .status
+        .success());
     let out = kordon(dir.path(), &["keys", "revoke", &id]);
-    assert_eq!(out.status.code(), Some(1), "revoking twice is an error: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "revoking twice is an error: {}",
+        text(&out)
+    );
     let out = kordon(dir.path(), &["keys", "list", "--json"]);
     let keys: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(keys[0]["revoked_at"].is_string());
@@ -74,21 +91,46 @@ fn audit_verify_and_export_detect_tampering() {
     let out = kordon(dir.path(), &["audit", "verify"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("5 rows"), "{}", text(&out));
-    let out = kordon(dir.path(), &["audit", "export", "--since", "2026-11-23", "--format", "jsonl"]);
+    let out = kordon(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--since",
+            "2026-11-23",
+            "--format",
+            "jsonl",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).expect("utf8").lines().collect();
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .expect("utf8")
+        .lines()
+        .collect();
     assert_eq!(lines.len(), 2, "rows on 2026-11-23 and 2026-11-24");
     let out = kordon(dir.path(), &["audit", "export", "--format", "csv"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 6, "header + 5 rows");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        6,
+        "header + 5 rows"
+    );
 
     let db = rusqlite::Connection::open(dir.path().join("audit.db")).expect("open");
-    db.execute("UPDATE audit_log SET query = '{\"name\":\"y\"}' WHERE seq = 2", []).expect("edit");
-    db.execute("DELETE FROM audit_log WHERE seq = 4", []).expect("delete");
+    db.execute(
+        "UPDATE audit_log SET query = '{\"name\":\"y\"}' WHERE seq = 2",
+        [],
+    )
+    .expect("edit");
+    db.execute("DELETE FROM audit_log WHERE seq = 4", [])
+        .expect("delete");
     drop(db);
     let out = kordon(dir.path(), &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     let t = text(&out);
-    assert!(t.contains("row 2 was edited") && t.contains("row 4 was deleted"), "{t}");
+    assert!(
+        t.contains("row 2 was edited") && t.contains("row 4 was deleted"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -106,8 +148,16 @@ fn batch_screens_a_csv_and_reports_bad_rows() {
     )
     .expect("write");
     let hits = dir.path().join("hits.csv");
-    let args = ["batch", "--quiet", "--input", input.to_str().expect("p"), "--output", hits.to_str().expect("p"),
-        "--map", "name=full_name,country=cc,dob=born,ref=ref"];
+    let args = [
+        "batch",
+        "--quiet",
+        "--input",
+        input.to_str().expect("p"),
+        "--output",
+        hits.to_str().expect("p"),
+        "--map",
+        "name=full_name,country=cc,dob=born,ref=ref",
+    ];
     let out = kordon(dir.path(), &args);
     assert!(out.status.success(), "hits are not errors: {}", text(&out));
     let t = text(&out);
@@ -125,15 +175,43 @@ fn batch_screens_a_csv_and_reports_bad_rows() {
     fail.extend(["--on-error", "fail"]);
     let out = kordon(dir.path(), &fail);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("parties.csv:4: no name"), "{}", text(&out));
+    assert!(
+        text(&out).contains("parties.csv:4: no name"),
+        "{}",
+        text(&out)
+    );
 
     let jsonl = dir.path().join("parties.jsonl");
-    std::fs::write(&jsonl, "{\"name\": \"JSC IEMZ KUPOL\", \"country\": [\"RU\"]}\nnot json\n").expect("write");
+    std::fs::write(
+        &jsonl,
+        "{\"name\": \"JSC IEMZ KUPOL\", \"country\": [\"RU\"]}\nnot json\n",
+    )
+    .expect("write");
     let out_jsonl = dir.path().join("hits.jsonl");
-    let out = kordon(dir.path(), &["batch", "--quiet", "--input", jsonl.to_str().expect("p"), "--output", out_jsonl.to_str().expect("p")]);
+    let out = kordon(
+        dir.path(),
+        &[
+            "batch",
+            "--quiet",
+            "--input",
+            jsonl.to_str().expect("p"),
+            "--output",
+            out_jsonl.to_str().expect("p"),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("parties.jsonl:2: invalid JSON"), "{}", text(&out));
-    let first: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(&out_jsonl).expect("read").lines().next().expect("a hit")).expect("json");
+    assert!(
+        text(&out).contains("parties.jsonl:2: invalid JSON"),
+        "{}",
+        text(&out)
+    );
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&out_jsonl)
+            .expect("read")
+            .lines()
+            .next()
+            .expect("a hit"),
+    )
+    .expect("json");
     assert_eq!(first["entity_id"], "us_ofac_sdn:46431");
 }

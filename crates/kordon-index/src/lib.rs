@@ -76,13 +76,21 @@ impl IndexBuilder {
         let mut word_df = WordFrequencies::default();
         let mut stream = terms.range().ge(WORD.0).into_stream();
         while let Some((term, id)) = stream.next() {
-            let Some(word) = term.strip_prefix(WORD.0.as_bytes()) else { break };
+            let Some(word) = term.strip_prefix(WORD.0.as_bytes()) else {
+                break;
+            };
             if let Ok(word) = std::str::from_utf8(word) {
                 let id = id as usize;
                 word_df.insert(word.into(), offsets[id + 1] - offsets[id]);
             }
         }
-        CandidateIndex { terms, offsets, postings, docs: self.docs, word_df }
+        CandidateIndex {
+            terms,
+            offsets,
+            postings,
+            docs: self.docs,
+            word_df,
+        }
     }
 }
 
@@ -119,7 +127,10 @@ impl CandidateIndex {
     /// Approximate heap size in bytes.
     pub fn heap_bytes(&self) -> usize {
         let words: usize = self.word_df.keys().map(|w| w.len() + 24).sum();
-        self.terms.as_fst().as_bytes().len() + self.offsets.len() * 4 + self.postings.len() * 4 + words
+        self.terms.as_fst().as_bytes().len()
+            + self.offsets.len() * 4
+            + self.postings.len() * 4
+            + words
     }
 
     fn postings_of(&self, term: &str) -> &[u32] {
@@ -156,7 +167,8 @@ impl CandidateIndex {
         if n == 0 || k == 0 {
             return Vec::new();
         }
-        let mut terms: Vec<(String, f32)> = queries.iter().flat_map(|q| name_terms(q, false)).collect();
+        let mut terms: Vec<(String, f32)> =
+            queries.iter().flat_map(|q| name_terms(q, false)).collect();
         // The same term from several variants counts once, at its best weight.
         terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         terms.dedup_by(|a, b| a.0 == b.0);
@@ -183,7 +195,13 @@ impl CandidateIndex {
                 *slot += add;
             }
         }
-        let mut out: Vec<Candidate> = touched.into_iter().map(|doc| Candidate { doc, score: acc[doc as usize] }).collect();
+        let mut out: Vec<Candidate> = touched
+            .into_iter()
+            .map(|doc| Candidate {
+                doc,
+                score: acc[doc as usize],
+            })
+            .collect();
         if out.len() > k {
             out.select_nth_unstable_by(k - 1, |a, b| b.score.total_cmp(&a.score));
             out.truncate(k);
@@ -252,7 +270,10 @@ fn variant_terms(v: &NameVariant, indexing: bool, out: &mut Vec<(String, f32)>) 
 
 /// Character trigrams of a token padded with boundary marks.
 fn trigrams(token: &str) -> Vec<String> {
-    let chars: Vec<char> = std::iter::once('^').chain(token.chars()).chain(std::iter::once('$')).collect();
+    let chars: Vec<char> = std::iter::once('^')
+        .chain(token.chars())
+        .chain(std::iter::once('$'))
+        .collect();
     if chars.len() < 3 {
         return Vec::new();
     }

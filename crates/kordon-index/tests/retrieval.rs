@@ -9,22 +9,33 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 fn full_names(file: &str) -> Vec<String> {
     let mut rdr = csv::Reader::from_path(data(file)).expect("open benchmark csv");
-    rdr.records().map(|r| r.expect("csv record").get(0).unwrap_or("").to_string()).collect()
+    rdr.records()
+        .map(|r| r.expect("csv record").get(0).unwrap_or("").to_string())
+        .collect()
 }
 
 fn un_entities() -> Vec<Entity> {
-    let inputs = kordon_sources::discover(&[data("lists/un/consolidated.xml")]).expect("discover UN");
-    inputs.iter().flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse UN").0).collect()
+    let inputs =
+        kordon_sources::discover(&[data("lists/un/consolidated.xml")]).expect("discover UN");
+    inputs
+        .iter()
+        .flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse UN").0)
+        .collect()
 }
 
 /// Order-free key of a name: sorted normalised words.
 fn key(name: &str) -> String {
-    let mut w: Vec<String> = normalize_text(name).split_whitespace().map(|s| s.replace('.', "")).collect();
+    let mut w: Vec<String> = normalize_text(name)
+        .split_whitespace()
+        .map(|s| s.replace('.', ""))
+        .collect();
     w.sort();
     w.join(" ")
 }
@@ -32,7 +43,11 @@ fn key(name: &str) -> String {
 #[test]
 fn un_treated_positives_are_in_the_top_10() {
     let entities = un_entities();
-    assert!(entities.len() > 900, "UN list parsed to {} entities", entities.len());
+    assert!(
+        entities.len() > 900,
+        "UN list parsed to {} entities",
+        entities.len()
+    );
     let mut builder = IndexBuilder::new();
     let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
     for (i, e) in entities.iter().enumerate() {
@@ -43,12 +58,15 @@ fn un_treated_positives_are_in_the_top_10() {
     }
     let index = builder.build();
     let treated = full_names("pairs/yente/candidate_generation_benchmark/positives_un_treated.csv");
-    let untreated = full_names("pairs/yente/candidate_generation_benchmark/positives_un_untreated.csv");
+    let untreated =
+        full_names("pairs/yente/candidate_generation_benchmark/positives_un_untreated.csv");
     assert_eq!(treated.len(), 683);
     assert_eq!(untreated.len(), 683);
     let (mut resolved, mut found, mut misses) = (0usize, 0usize, Vec::new());
     for (q, truth) in treated.iter().zip(&untreated) {
-        let Some(expected) = by_key.get(&key(truth)) else { continue };
+        let Some(expected) = by_key.get(&key(truth)) else {
+            continue;
+        };
         resolved += 1;
         let top = index.search(&analyze_name(q, Schema::Person), 10);
         if top.iter().any(|c| expected.contains(&c.doc)) {
@@ -59,8 +77,14 @@ fn un_treated_positives_are_in_the_top_10() {
     }
     let recall = found as f64 / resolved as f64;
     eprintln!("UN treated positives: {resolved} resolved of 683, recall@10 {recall:.4}, misses {misses:#?}");
-    assert!(resolved >= 600, "only {resolved} of 683 benchmark names found on the UN list");
-    assert!(recall >= 0.995, "recall@10 {recall:.4} below 0.995; misses: {misses:#?}");
+    assert!(
+        resolved >= 600,
+        "only {resolved} of 683 benchmark names found on the UN list"
+    );
+    assert!(
+        recall >= 0.995,
+        "recall@10 {recall:.4} below 0.995; misses: {misses:#?}"
+    );
 }
 
 /// Each sampled OFAC (SDN and consolidated) party's primary name with one letter dropped from its
@@ -70,8 +94,15 @@ fn un_treated_positives_are_in_the_top_10() {
 #[test]
 fn ofac_typo_queries_find_their_party() {
     let inputs = kordon_sources::discover(&[data("lists/ofac/")]).expect("discover OFAC");
-    let entities: Vec<Entity> = inputs.iter().flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse OFAC").0).collect();
-    assert!(entities.len() > 20_000, "OFAC lists parsed to {} entities", entities.len());
+    let entities: Vec<Entity> = inputs
+        .iter()
+        .flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse OFAC").0)
+        .collect();
+    assert!(
+        entities.len() > 20_000,
+        "OFAC lists parsed to {} entities",
+        entities.len()
+    );
     let mut builder = IndexBuilder::new();
     for (i, e) in entities.iter().enumerate() {
         for n in &e.names {
@@ -96,7 +127,9 @@ fn ofac_typo_queries_find_their_party() {
         asked += 1;
         // Parties listed twice under one name (SDN and consolidated) are the
         // same hit for screening: either one counts.
-        let same = |c: &kordon_index::Candidate| c.doc == i as u32 || key(entities[c.doc as usize].caption()) == key(e.caption());
+        let same = |c: &kordon_index::Candidate| {
+            c.doc == i as u32 || key(entities[c.doc as usize].caption()) == key(e.caption())
+        };
         if let Some(rank) = top.iter().position(same) {
             for (f, k) in found.iter_mut().zip(ks) {
                 *f += usize::from(rank < k);
@@ -106,7 +139,10 @@ fn ofac_typo_queries_find_their_party() {
         }
     }
     let recall: Vec<f64> = found.iter().map(|f| *f as f64 / asked as f64).collect();
-    eprintln!("OFAC typo queries: {asked}, recall@{ks:?} = {recall:.4?}; misses: {:#?}", &misses[..misses.len().min(20)]);
+    eprintln!(
+        "OFAC typo queries: {asked}, recall@{ks:?} = {recall:.4?}; misses: {:#?}",
+        &misses[..misses.len().min(20)]
+    );
     assert!(asked > 1_500);
     // Candidates scored per screen (24): fewer loses parties (see the output).
     assert!(recall[3] >= 0.97, "recall@24 {:.4}", recall[3]);

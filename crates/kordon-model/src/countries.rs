@@ -24,7 +24,10 @@ fn countries() -> &'static Countries {
     C.get_or_init(|| {
         let mut by_key = HashMap::new();
         let mut names = HashMap::new();
-        for line in TABLE.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let mut cols = line.split('\t');
             let (Some(a2), Some(a3)) = (cols.next(), cols.next()) else {
                 continue;

@@ -202,7 +202,11 @@ fn parse_single(s: &str) -> Option<PartialDate> {
     // ISO-like: 1958, 1958-06, 1958-06-29, 1958-6-2, with an optional time
     // part ("1958-06-29t00:00:00" after lower-casing) cut off.
     let s = match s.split_once('t') {
-        Some((date, time)) if date.starts_with(|c: char| c.is_ascii_digit()) && time.contains(':') => date,
+        Some((date, time))
+            if date.starts_with(|c: char| c.is_ascii_digit()) && time.contains(':') =>
+        {
+            date
+        }
         _ => s,
     }
     .trim();
@@ -274,19 +278,40 @@ mod tests {
     #[test]
     fn parses_list_forms() {
         assert_eq!(PartialDate::parse("1958").unwrap(), PartialDate::year(1958));
-        assert_eq!(PartialDate::parse("1958-06-29").unwrap(), PartialDate::ymd(1958, 6, 29));
-        assert_eq!(PartialDate::parse("1969-7-16").unwrap(), PartialDate::ymd(1969, 7, 16));
-        assert_eq!(PartialDate::parse("29 Jun 1958").unwrap(), PartialDate::ymd(1958, 6, 29));
-        assert_eq!(PartialDate::parse("29.06.1958").unwrap(), PartialDate::ymd(1958, 6, 29));
+        assert_eq!(
+            PartialDate::parse("1958-06-29").unwrap(),
+            PartialDate::ymd(1958, 6, 29)
+        );
+        assert_eq!(
+            PartialDate::parse("1969-7-16").unwrap(),
+            PartialDate::ymd(1969, 7, 16)
+        );
+        assert_eq!(
+            PartialDate::parse("29 Jun 1958").unwrap(),
+            PartialDate::ymd(1958, 6, 29)
+        );
+        assert_eq!(
+            PartialDate::parse("29.06.1958").unwrap(),
+            PartialDate::ymd(1958, 6, 29)
+        );
         let c = PartialDate::parse("circa 1958").unwrap();
         assert!(c.approximate);
         assert_eq!(c.year, 1958);
         let r = PartialDate::parse("1960 to 1962").unwrap();
         assert_eq!((r.year, r.to_year), (1960, Some(1962)));
-        assert_eq!(PartialDate::parse("21 Oct. 2013").unwrap(), PartialDate::ymd(2013, 10, 21));
-        assert_eq!(PartialDate::parse("9 August 2025").unwrap(), PartialDate::ymd(2025, 8, 9));
+        assert_eq!(
+            PartialDate::parse("21 Oct. 2013").unwrap(),
+            PartialDate::ymd(2013, 10, 21)
+        );
+        assert_eq!(
+            PartialDate::parse("9 August 2025").unwrap(),
+            PartialDate::ymd(2025, 8, 9)
+        );
         assert_eq!(PartialDate::parse("September 1958").unwrap().month, Some(9));
-        assert_eq!(PartialDate::parse("1958-06-29T00:00:00").unwrap(), PartialDate::ymd(1958, 6, 29));
+        assert_eq!(
+            PartialDate::parse("1958-06-29T00:00:00").unwrap(),
+            PartialDate::ymd(1958, 6, 29)
+        );
         let r = PartialDate::parse("01 Jan 1960 to 31 Dec 1962").unwrap();
         assert_eq!((r.year, r.to_year), (1960, Some(1962)));
         let m = PartialDate::parse("Jun 1958").unwrap();
@@ -309,7 +334,13 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["1958", "1958-06", "1958-06-29", "circa 1958", "1960 to 1962"] {
+        for s in [
+            "1958",
+            "1958-06",
+            "1958-06-29",
+            "circa 1958",
+            "1960 to 1962",
+        ] {
             let d = PartialDate::parse(s).unwrap();
             assert_eq!(PartialDate::parse(&d.to_string()).unwrap(), d, "{s}");
         }

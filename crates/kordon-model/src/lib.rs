@@ -534,7 +534,11 @@ impl Entity {
             .countries
             .iter()
             .filter_map(|c| c.code.as_deref())
-            .chain(self.addresses.iter().filter_map(|a| a.country_code.as_deref()))
+            .chain(
+                self.addresses
+                    .iter()
+                    .filter_map(|a| a.country_code.as_deref()),
+            )
             .collect();
         out.sort_unstable();
         out.dedup();

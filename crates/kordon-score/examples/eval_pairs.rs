@@ -8,7 +8,14 @@ fn main() {
                 println!("{}", r.summary());
                 if show {
                     for m in &r.misses {
-                        println!("  {} {:.3} {:?} | {} || {}", if m.expected { "FN" } else { "FP" }, m.score, m.schema, m.name1, m.name2);
+                        println!(
+                            "  {} {:.3} {:?} | {} || {}",
+                            if m.expected { "FN" } else { "FP" },
+                            m.score,
+                            m.schema,
+                            m.name1,
+                            m.name2
+                        );
                     }
                 }
             }

@@ -4,7 +4,18 @@ fn main() {
         let a = kordon_text::analyze_name(&n, kordon_model::Schema::Unknown);
         println!("{n} [{}]", a.script);
         for v in &a.variants {
-            let toks: Vec<String> = v.tokens.iter().map(|t| format!("{}:{}{}", t.text, t.class.as_str(), t.key.as_ref().map(|k| format!("={k}")).unwrap_or_default())).collect();
+            let toks: Vec<String> = v
+                .tokens
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}:{}{}",
+                        t.text,
+                        t.class.as_str(),
+                        t.key.as_ref().map(|k| format!("={k}")).unwrap_or_default()
+                    )
+                })
+                .collect();
             println!("  {:?} s{} {}", v.segment, v.scheme, toks.join(" "));
         }
     }

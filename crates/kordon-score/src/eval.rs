@@ -122,12 +122,31 @@ pub struct EvalReport {
 /// Read a labelled file in either supported form.
 pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| EvalError::Format { file: file.clone(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::Format {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     // Drop comment lines so both forms can carry them.
-    let body: String = text.lines().filter(|l| !l.trim_start().starts_with('#')).flat_map(|l| [l, "\n"]).collect();
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body.as_bytes());
-    let headers = rdr.headers().map_err(|source| EvalError::Csv { file: file.clone(), source })?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let body: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|source| EvalError::Csv {
+            file: file.clone(),
+            source,
+        })?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let mut out = Vec::new();
     if let (Some(n1), Some(n2), Some(m)) = (col("name1"), col("name2"), col("is_match")) {
         let schema_col = col("schema");
@@ -136,32 +155,62 @@ pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
             .filter_map(|a| col(a).map(|i| (a.to_string(), i)))
             .collect();
         for (line, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|source| EvalError::Csv { file: file.clone(), source })?;
+            let rec = rec.map_err(|source| EvalError::Csv {
+                file: file.clone(),
+                source,
+            })?;
             let get = |i: usize| rec.get(i).unwrap_or("").trim();
             let is_match = parse_bool(get(m)).ok_or_else(|| EvalError::Format {
                 file: file.clone(),
-                message: format!("record {}: is_match {:?} is not true/false", line + 1, get(m)),
+                message: format!(
+                    "record {}: is_match {:?} is not true/false",
+                    line + 1,
+                    get(m)
+                ),
             })?;
-            let schema = schema_col.and_then(|i| Schema::parse(get(i))).unwrap_or(Schema::Unknown);
+            let schema = schema_col
+                .and_then(|i| Schema::parse(get(i)))
+                .unwrap_or(Schema::Unknown);
             let anchors = anchor_cols
                 .iter()
                 .filter_map(|(name, i)| {
                     let v = get(*i);
-                    v.parse::<f64>().ok().or_else(|| parse_bool(v).map(|b| b as u8 as f64)).map(|x| (name.clone(), x))
+                    v.parse::<f64>()
+                        .ok()
+                        .or_else(|| parse_bool(v).map(|b| b as u8 as f64))
+                        .map(|x| (name.clone(), x))
                 })
                 .collect();
-            out.push(LabelledPair { schema, name1: get(n1).to_string(), name2: get(n2).to_string(), is_match, anchors });
+            out.push(LabelledPair {
+                schema,
+                name1: get(n1).to_string(),
+                name2: get(n2).to_string(),
+                is_match,
+                anchors,
+            });
         }
         return Ok(out);
     }
     if let (Some(q), Some(e)) = (col("query"), col("expected match")) {
         for rec in rdr.records() {
-            let rec = rec.map_err(|source| EvalError::Csv { file: file.clone(), source })?;
-            let (a, b) = (rec.get(q).unwrap_or("").trim(), rec.get(e).unwrap_or("").trim());
+            let rec = rec.map_err(|source| EvalError::Csv {
+                file: file.clone(),
+                source,
+            })?;
+            let (a, b) = (
+                rec.get(q).unwrap_or("").trim(),
+                rec.get(e).unwrap_or("").trim(),
+            );
             if a.is_empty() || b.is_empty() {
                 continue;
             }
-            out.push(LabelledPair { schema: Schema::Unknown, name1: a.into(), name2: b.into(), is_match: true, anchors: Vec::new() });
+            out.push(LabelledPair {
+                schema: Schema::Unknown,
+                name1: a.into(),
+                name2: b.into(),
+                is_match: true,
+                anchors: Vec::new(),
+            });
         }
         return Ok(out);
     }
@@ -187,7 +236,10 @@ pub fn best_threshold(scored: &[(f64, bool)]) -> (f64, f64) {
     let mut ts: Vec<f64> = scored.iter().map(|s| s.0).collect();
     ts.sort_by(f64::total_cmp);
     ts.dedup();
-    let mut best = (DEFAULT_THRESHOLD, Confusion::at(scored, DEFAULT_THRESHOLD).f1());
+    let mut best = (
+        DEFAULT_THRESHOLD,
+        Confusion::at(scored, DEFAULT_THRESHOLD).f1(),
+    );
     for t in ts {
         let f = Confusion::at(scored, t).f1();
         if f > best.1 {
@@ -200,37 +252,64 @@ pub fn best_threshold(scored: &[(f64, bool)]) -> (f64, f64) {
 /// Score every pair of a file and report.
 pub fn evaluate_file(path: &Path) -> Result<EvalReport, EvalError> {
     let pairs = read_pairs(path)?;
-    Ok(evaluate_pairs(&path.display().to_string(), &pairs, DEFAULT_THRESHOLD))
+    Ok(evaluate_pairs(
+        &path.display().to_string(),
+        &pairs,
+        DEFAULT_THRESHOLD,
+    ))
 }
 
 pub fn evaluate_pairs(file: &str, pairs: &[LabelledPair], threshold: f64) -> EvalReport {
-    let scored: Vec<(f64, bool)> = pairs.iter().map(|p| (compare(&p.name1, &p.name2, p.schema).0, p.is_match)).collect();
+    let scored: Vec<(f64, bool)> = pairs
+        .iter()
+        .map(|p| (compare(&p.name1, &p.name2, p.schema).0, p.is_match))
+        .collect();
     let at_default = Confusion::at(&scored, threshold);
     let (best_t, best_f1) = best_threshold(&scored);
     let cross: Vec<(f64, bool)> = pairs
         .iter()
         .zip(&scored)
-        .filter(|(p, _)| dominant_script(&normalize_text(&p.name1)) != dominant_script(&normalize_text(&p.name2)))
+        .filter(|(p, _)| {
+            dominant_script(&normalize_text(&p.name1)) != dominant_script(&normalize_text(&p.name2))
+        })
         .map(|(_, s)| *s)
         .collect();
     let cross_pos: Vec<(f64, bool)> = cross.iter().copied().filter(|s| s.1).collect();
     let mut anchors = Vec::new();
-    let mut anchor_names: Vec<String> = pairs.iter().flat_map(|p| p.anchors.iter().map(|a| a.0.clone())).collect();
+    let mut anchor_names: Vec<String> = pairs
+        .iter()
+        .flat_map(|p| p.anchors.iter().map(|a| a.0.clone()))
+        .collect();
     anchor_names.sort();
     anchor_names.dedup();
     for name in anchor_names {
         let s: Vec<(f64, bool)> = pairs
             .iter()
-            .filter_map(|p| p.anchors.iter().find(|a| a.0 == name).map(|a| (a.1, p.is_match)))
+            .filter_map(|p| {
+                p.anchors
+                    .iter()
+                    .find(|a| a.0 == name)
+                    .map(|a| (a.1, p.is_match))
+            })
             .collect();
         let (t, f) = best_threshold(&s);
-        anchors.push(AnchorResult { column: name, best_threshold: t, best_f1: f });
+        anchors.push(AnchorResult {
+            column: name,
+            best_threshold: t,
+            best_f1: f,
+        });
     }
     let misses = pairs
         .iter()
         .zip(&scored)
         .filter(|(p, s)| (s.0 >= threshold) != p.is_match)
-        .map(|(p, s)| Miss { name1: p.name1.clone(), name2: p.name2.clone(), schema: p.schema, expected: p.is_match, score: s.0 })
+        .map(|(p, s)| Miss {
+            name1: p.name1.clone(),
+            name2: p.name2.clone(),
+            schema: p.schema,
+            expected: p.is_match,
+            score: s.0,
+        })
         .collect();
     EvalReport {
         file: file.to_string(),
@@ -260,7 +339,10 @@ impl EvalReport {
             self.best_threshold, self.best_f1, self.cross_script_n, self.cross_script_positives, self.cross_script_recall
         );
         for a in &self.anchors {
-            s.push_str(&format!(" | anchor {} best F1={:.3} (t={:.3})", a.column, a.best_f1, a.best_threshold));
+            s.push_str(&format!(
+                " | anchor {} best F1={:.3} (t={:.3})",
+                a.column, a.best_f1, a.best_threshold
+            ));
         }
         s
     }

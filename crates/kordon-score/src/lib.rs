@@ -19,7 +19,10 @@
 pub mod eval;
 pub mod names;
 
-pub use names::{best_variant_pair, compare_analyzed, explain_variant_pair, token_similarity, NameComparison, TokenPair, TokenWeights, UniformWeights};
+pub use names::{
+    best_variant_pair, compare_analyzed, explain_variant_pair, token_similarity, NameComparison,
+    TokenPair, TokenWeights, UniformWeights,
+};
 
 use kordon_model::{normalize_identifier, Entity, NameKind, PartialDate, Schema};
 use kordon_text::{analyze_name, AnalyzedName};
@@ -62,11 +65,18 @@ impl MatchExplanation {
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         let n = &self.name;
-        let kind = self.matched_kind.map(|k| format!("{k:?}")).unwrap_or_else(|| "name".into());
+        let kind = self
+            .matched_kind
+            .map(|k| format!("{k:?}"))
+            .unwrap_or_else(|| "name".into());
         let via = if n.candidate_transliterated || n.query_transliterated {
             format!(
                 " (cross-script: query {} as \"{}\", list {} as \"{}\", scheme {})",
-                self.query_script, n.query_variant, self.matched_script, n.candidate_variant, n.candidate_scheme
+                self.query_script,
+                n.query_variant,
+                self.matched_script,
+                n.candidate_variant,
+                n.candidate_scheme
             )
         } else {
             String::new()
@@ -79,7 +89,12 @@ impl MatchExplanation {
             let pairs: Vec<String> = n
                 .pairs
                 .iter()
-                .map(|p| format!("{}={} ({} {:.2})", p.query, p.candidate, p.how, p.similarity))
+                .map(|p| {
+                    format!(
+                        "{}={} ({} {:.2})",
+                        p.query, p.candidate, p.how, p.similarity
+                    )
+                })
                 .collect();
             out.push(format!("  tokens: {}", pairs.join(", ")));
         }
@@ -174,7 +189,11 @@ impl PreparedQuery {
                 .filter_map(|c| kordon_model::country_code(c).map(str::to_string))
                 .collect(),
             birth_date,
-            identifiers: identifiers.iter().map(|i| normalize_identifier(i)).filter(|v| v.len() >= 4).collect(),
+            identifiers: identifiers
+                .iter()
+                .map(|i| normalize_identifier(i))
+                .filter(|v| v.len() >= 4)
+                .collect(),
         }
     }
 }
@@ -184,10 +203,18 @@ impl PreparedQuery {
 type BestName = (f64, usize, Option<(usize, usize)>);
 
 /// Score a prepared query against a prepared party.
-pub fn score_entity(q: &PreparedQuery, e: &PreparedEntity, w: &dyn TokenWeights) -> MatchExplanation {
+pub fn score_entity(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    w: &dyn TokenWeights,
+) -> MatchExplanation {
     let schema = q.schema.unwrap_or(Schema::Unknown);
     let mut features = Vec::new();
-    let effective = if schema == Schema::Unknown { e.schema } else { schema };
+    let effective = if schema == Schema::Unknown {
+        e.schema
+    } else {
+        schema
+    };
     // Best name; strong names preferred over weak aliases when they tie. Only
     // scores are compared here; the explanation is built for the winner alone.
     let q_weights = names::variant_weights(&q.analyzed, w);
@@ -208,14 +235,21 @@ pub fn score_entity(q: &PreparedQuery, e: &PreparedEntity, w: &dyn TokenWeights)
             cmp.score = s;
             (cmp, idx)
         }
-        None => (compare_analyzed(&q.analyzed, &AnalyzedName::default_empty(), effective, w), usize::MAX),
+        None => (
+            compare_analyzed(&q.analyzed, &AnalyzedName::default_empty(), effective, w),
+            usize::MAX,
+        ),
     };
     let (matched_name, matched_kind, matched_script) = match e.names.get(idx) {
         Some((an, kind)) => (an.original.clone(), Some(*kind), an.script.to_string()),
         None => (String::new(), None, String::new()),
     };
     let name_score = name.score;
-    features.push(FeatureContribution { feature: "name".into(), delta: name_score, detail: format!("best of {} names", e.names.len()) });
+    features.push(FeatureContribution {
+        feature: "name".into(),
+        delta: name_score,
+        detail: format!("best of {} names", e.names.len()),
+    });
     let mut score = name_score;
     let mut support = false;
 
@@ -231,17 +265,29 @@ pub fn score_entity(q: &PreparedQuery, e: &PreparedEntity, w: &dyn TokenWeights)
             let before = score;
             score = score.max(0.95);
             support = true;
-            features.push(FeatureContribution { feature: "identifier".into(), delta: score - before, detail: format!("identifier {id} equal") });
+            features.push(FeatureContribution {
+                feature: "identifier".into(),
+                delta: score - before,
+                detail: format!("identifier {id} equal"),
+            });
         }
         if let Some(qd) = &q.birth_date {
             if !e.dates.is_empty() {
                 if e.dates.iter().any(|d| d.overlaps(qd)) {
                     score += 0.05;
                     support = true;
-                    features.push(FeatureContribution { feature: "birth_date".into(), delta: 0.05, detail: format!("{qd:?} agrees") });
+                    features.push(FeatureContribution {
+                        feature: "birth_date".into(),
+                        delta: 0.05,
+                        detail: format!("{qd:?} agrees"),
+                    });
                 } else if e.dates.iter().all(|d| d.year_distance(qd) > 1) {
                     score -= 0.15;
-                    features.push(FeatureContribution { feature: "birth_date".into(), delta: -0.15, detail: "all dates differ by more than a year".into() });
+                    features.push(FeatureContribution {
+                        feature: "birth_date".into(),
+                        delta: -0.15,
+                        detail: "all dates differ by more than a year".into(),
+                    });
                 }
             }
         }
@@ -249,15 +295,27 @@ pub fn score_entity(q: &PreparedQuery, e: &PreparedEntity, w: &dyn TokenWeights)
             if q.countries.iter().any(|c| e.countries.contains(c)) {
                 score += 0.03;
                 support = true;
-                features.push(FeatureContribution { feature: "country".into(), delta: 0.03, detail: "country shared".into() });
+                features.push(FeatureContribution {
+                    feature: "country".into(),
+                    delta: 0.03,
+                    detail: "country shared".into(),
+                });
             } else {
                 score -= 0.05;
-                features.push(FeatureContribution { feature: "country".into(), delta: -0.05, detail: format!("query {:?}, party {:?}", q.countries, e.countries) });
+                features.push(FeatureContribution {
+                    feature: "country".into(),
+                    delta: -0.05,
+                    detail: format!("query {:?}, party {:?}", q.countries, e.countries),
+                });
             }
         }
         if matched_kind.is_some_and(|k| k.is_weak()) && !support && score >= DEFAULT_THRESHOLD {
             let capped = DEFAULT_THRESHOLD - 0.05;
-            features.push(FeatureContribution { feature: "weak_alias".into(), delta: capped - score, detail: "matched only a weak alias, without supporting data".into() });
+            features.push(FeatureContribution {
+                feature: "weak_alias".into(),
+                delta: capped - score,
+                detail: "matched only a weak alias, without supporting data".into(),
+            });
             score = capped;
         }
     }
@@ -295,6 +353,11 @@ trait EmptyName {
 
 impl EmptyName for AnalyzedName {
     fn default_empty() -> Self {
-        AnalyzedName { original: String::new(), normalized: String::new(), script: "Zyyy", variants: Vec::new() }
+        AnalyzedName {
+            original: String::new(),
+            normalized: String::new(),
+            script: "Zyyy",
+            variants: Vec::new(),
+        }
     }
 }

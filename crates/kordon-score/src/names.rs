@@ -96,7 +96,13 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     if minor(a.class) || minor(b.class) {
         return (0.0, "exact");
     }
-    let count = |t: &str| if t.is_ascii() { t.len() } else { t.chars().count() };
+    let count = |t: &str| {
+        if t.is_ascii() {
+            t.len()
+        } else {
+            t.chars().count()
+        }
+    };
     let (la, lb) = (count(&a.text), count(&b.text));
     if la == 1 || lb == 1 {
         let initial = a.text.chars().next() == b.text.chars().next();
@@ -105,7 +111,11 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     let mut s = fuzzy(&a.text, &b.text);
     let mut how = "fuzzy";
     if !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text) {
-        let r = if a.roman == b.roman { 0.95 } else { 0.97 * fuzzy(&a.roman, &b.roman) };
+        let r = if a.roman == b.roman {
+            0.95
+        } else {
+            0.97 * fuzzy(&a.roman, &b.roman)
+        };
         if r > s {
             s = r;
             how = "romanisation";
@@ -113,7 +123,11 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     }
     // A word plus an ending of two or more letters is usually another word
     // ("Kaptan"/"Kaptanlar", "Fish"/"Fisheries"), however close the strings look.
-    let (short, long) = if la < lb { (&a.text, &b.text) } else { (&b.text, &a.text) };
+    let (short, long) = if la < lb {
+        (&a.text, &b.text)
+    } else {
+        (&b.text, &a.text)
+    };
     if long.len() >= short.len() + 2 && long.starts_with(short.as_str()) {
         s = s.min(0.7);
     }
@@ -126,7 +140,11 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     }
     // Equal sound codes only vouch for spellings that are already close:
     // Metaphone alone maps "Vita" and "Fuad" to the same code.
-    if !a.phonetic.is_empty() && a.phonetic == b.phonetic && la.min(lb) >= 4 && (0.65..0.82).contains(&s) {
+    if !a.phonetic.is_empty()
+        && a.phonetic == b.phonetic
+        && la.min(lb) >= 4
+        && (0.65..0.82).contains(&s)
+    {
         s = 0.82;
         how = "phonetic";
     }
@@ -260,14 +278,21 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let mut transpositions = 0usize;
-    let mut b_matched = b.iter().zip(&b_flags[..b_len]).filter(|(_, f)| **f).map(|(c, _)| c);
+    let mut b_matched = b
+        .iter()
+        .zip(&b_flags[..b_len])
+        .filter(|(_, f)| **f)
+        .map(|(c, _)| c);
     for (ca, _) in a.iter().zip(&a_flags[..a_len]).filter(|(_, f)| **f) {
         if b_matched.next().is_some_and(|cb| cb != ca) {
             transpositions += 1;
         }
     }
     transpositions /= 2;
-    let sim = ((matches as f64 / a_len as f64) + (matches as f64 / b_len as f64) + ((matches - transpositions) as f64 / matches as f64)) / 3.0;
+    let sim = ((matches as f64 / a_len as f64)
+        + (matches as f64 / b_len as f64)
+        + ((matches - transpositions) as f64 / matches as f64))
+        / 3.0;
     if sim > 0.7 {
         let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
         sim + 0.1 * prefix_length as f64 * (1.0 - sim)
@@ -325,7 +350,11 @@ struct Alignment {
 }
 
 fn joined_text(tokens: &[Token], r: std::ops::Range<usize>) -> String {
-    tokens[r].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+    tokens[r]
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
@@ -370,9 +399,18 @@ fn align(a: &[Token], b: &[Token], cross: bool) -> Alignment {
         let s = s.min(1.0);
         sim_a[i] = s;
         sim_b[j] = s;
-        pairs.push(RawPair { a: i..i + 1, b: j..j + 1, similarity: s, how });
+        pairs.push(RawPair {
+            a: i..i + 1,
+            b: j..j + 1,
+            similarity: s,
+            how,
+        });
     }
-    Alignment { sim_a, sim_b, pairs }
+    Alignment {
+        sim_a,
+        sim_b,
+        pairs,
+    }
 }
 
 /// Acronyms and words written together: one token of `x` against a run of
@@ -397,15 +435,23 @@ fn multi_token_pass(
         if len < 2 {
             continue;
         }
-        let is_acronym_shape = (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
+        let is_acronym_shape =
+            (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
         for start in 0..y.len() {
             if sim_y[start] > 0.0 {
                 continue;
             }
             // Acronym: initials of the words in the run spell the token.
             // The run's first initials must open the acronym; most starts fail here.
-            let opens = y[start].initials.as_bytes().first().is_none_or(|c| t.text.as_bytes().first() == Some(c));
-            if is_acronym_shape && opens && matches!(y[start].class, TokenClass::Word | TokenClass::Generic) {
+            let opens = y[start]
+                .initials
+                .as_bytes()
+                .first()
+                .is_none_or(|c| t.text.as_bytes().first() == Some(c));
+            if is_acronym_shape
+                && opens
+                && matches!(y[start].class, TokenClass::Word | TokenClass::Generic)
+            {
                 initials.clear();
                 let mut end = start;
                 let mut words = 0;
@@ -427,12 +473,18 @@ fn multi_token_pass(
             }
             // Joined: the token equals two or three consecutive tokens written
             // together, so it starts with the first of them.
-            if len >= 5 && (cross || y[start].text.as_bytes().first() == t.text.as_bytes().first()) {
+            if len >= 5 && (cross || y[start].text.as_bytes().first() == t.text.as_bytes().first())
+            {
                 joined.clear();
                 let mut done = false;
                 for end in start..(start + 3).min(y.len()) {
                     // Only words join: "Nahshol III" is a name and a number, not "nahsholiii".
-                    if sim_y[end] > 0.0 || !matches!(y[end].class, TokenClass::Word | TokenClass::Generic | TokenClass::Stopword) {
+                    if sim_y[end] > 0.0
+                        || !matches!(
+                            y[end].class,
+                            TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
+                        )
+                    {
                         break;
                     }
                     joined.push_str(&y[end].text);
@@ -440,11 +492,18 @@ fn multi_token_pass(
                         if !cross && joined.len() > len + 2 {
                             break;
                         }
-                        let mut r = 1.0 - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
+                        let mut r = 1.0
+                            - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
                         if cross && r < 0.9 && !t.skeleton.is_empty() {
                             let js = kordon_text::phonetic::skeleton(&joined);
-                            let sr = 1.0 - levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
-                            r = r.max(if sr >= 0.8 && js.len() >= 4 { 0.9 * sr } else { 0.0 });
+                            let sr = 1.0
+                                - levenshtein(&js, &t.skeleton) as f64
+                                    / js.len().max(t.skeleton.len()) as f64;
+                            r = r.max(if sr >= 0.8 && js.len() >= 4 {
+                                0.9 * sr
+                            } else {
+                                0.0
+                            });
                         }
                         if r >= if cross { 0.72 } else { 0.9 } {
                             record(sim_x, sim_y, pairs, i, start..end + 1, r, "joined", swapped);
@@ -476,12 +535,28 @@ fn record(
     for k in run.clone() {
         sim_y[k] = s;
     }
-    let (a, b) = if swapped { (run, i..i + 1) } else { (i..i + 1, run) };
-    pairs.push(RawPair { a, b, similarity: s, how });
+    let (a, b) = if swapped {
+        (run, i..i + 1)
+    } else {
+        (i..i + 1, run)
+    };
+    pairs.push(RawPair {
+        a,
+        b,
+        similarity: s,
+        how,
+    });
 }
 
 /// Score one variant pair.
-fn score_variants(a: &NameVariant, b: &NameVariant, wa: &[f64], wb: &[f64], schema: Schema, lenient: bool) -> (f64, Alignment) {
+fn score_variants(
+    a: &NameVariant,
+    b: &NameVariant,
+    wa: &[f64],
+    wb: &[f64],
+    schema: Schema,
+    lenient: bool,
+) -> (f64, Alignment) {
     let cross = lenient && a.transliterated != b.transliterated;
     let al = align(&a.tokens, &b.tokens, cross);
     let total_a: f64 = wa.iter().sum();
@@ -492,7 +567,11 @@ fn score_variants(a: &NameVariant, b: &NameVariant, wa: &[f64], wb: &[f64], sche
     let got_a: f64 = wa.iter().zip(&al.sim_a).map(|(w, s)| w * s).sum();
     let got_b: f64 = wb.iter().zip(&al.sim_b).map(|(w, s)| w * s).sum();
     let (cov_a, cov_b) = (got_a / total_a, got_b / total_b);
-    let (lo, hi) = if cov_a < cov_b { (cov_a, cov_b) } else { (cov_b, cov_a) };
+    let (lo, hi) = if cov_a < cov_b {
+        (cov_a, cov_b)
+    } else {
+        (cov_b, cov_a)
+    };
     // People are often named with fewer or more given names than a list has;
     // organisations with an extra word are usually another organisation.
     let alpha = if schema == Schema::Person { 0.45 } else { 0.7 };
@@ -501,7 +580,10 @@ fn score_variants(a: &NameVariant, b: &NameVariant, wa: &[f64], wb: &[f64], sche
     // Distinctive words unmatched on both sides mean a different party
     // ("Sons" vs "Daughters"); different numbers almost always do.
     let unmatched = |toks: &[Token], sims: &[f64], class: TokenClass| {
-        toks.iter().zip(sims).filter(|(t, s)| t.class == class && **s == 0.0).count()
+        toks.iter()
+            .zip(sims)
+            .filter(|(t, s)| t.class == class && **s == 0.0)
+            .count()
     };
     let num_a = unmatched(&a.tokens, &al.sim_a, TokenClass::Number);
     let num_b = unmatched(&b.tokens, &al.sim_b, TokenClass::Number);
@@ -510,14 +592,21 @@ fn score_variants(a: &NameVariant, b: &NameVariant, wa: &[f64], wb: &[f64], sche
     } else if num_a + num_b > 0 {
         score *= 0.85;
     }
-    let words_a = unmatched(&a.tokens, &al.sim_a, TokenClass::Word) + unmatched(&a.tokens, &al.sim_a, TokenClass::Generic);
-    let words_b = unmatched(&b.tokens, &al.sim_b, TokenClass::Word) + unmatched(&b.tokens, &al.sim_b, TokenClass::Generic);
+    let words_a = unmatched(&a.tokens, &al.sim_a, TokenClass::Word)
+        + unmatched(&a.tokens, &al.sim_a, TokenClass::Generic);
+    let words_b = unmatched(&b.tokens, &al.sim_b, TokenClass::Word)
+        + unmatched(&b.tokens, &al.sim_b, TokenClass::Generic);
     if words_a > 0 && words_b > 0 {
         score *= 0.85;
     }
     // An acronym that is all the two names share is weak: "TPD" spells the
     // initials of many names.
-    if !al.pairs.is_empty() && al.pairs.iter().all(|p| p.how == "acronym" || p.how == "legal_form") {
+    if !al.pairs.is_empty()
+        && al
+            .pairs
+            .iter()
+            .all(|p| p.how == "acronym" || p.how == "legal_form")
+    {
         score *= 0.7;
     }
     let has_legal = |t: &[Token]| t.iter().any(|t| t.class == TokenClass::LegalForm);
@@ -551,10 +640,20 @@ fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> bool {
 /// Token weights of each variant of a name, looked up once per comparison
 /// rather than once per variant pair.
 pub(crate) fn variant_weights(name: &AnalyzedName, w: &dyn TokenWeights) -> Vec<TokenNumbers> {
-    name.variants.iter().map(|v| v.tokens.iter().map(|t| weight(t, w)).collect()).collect()
+    name.variants
+        .iter()
+        .map(|v| v.tokens.iter().map(|t| weight(t, w)).collect())
+        .collect()
 }
 
-fn variant_pair_score(va: &NameVariant, vb: &NameVariant, wa: &[f64], wb: &[f64], schema: Schema, lenient: bool) -> (f64, f64, Alignment) {
+fn variant_pair_score(
+    va: &NameVariant,
+    vb: &NameVariant,
+    wa: &[f64],
+    wb: &[f64],
+    schema: Schema,
+    lenient: bool,
+) -> (f64, f64, Alignment) {
     let (s, al) = score_variants(va, vb, wa, wb, schema, lenient);
     let s = s * segment_factor(va.segment, vb.segment);
     let joined = joined_score(va, vb);
@@ -565,7 +664,12 @@ fn variant_pair_score(va: &NameVariant, vb: &NameVariant, wa: &[f64], wb: &[f64]
 /// query and candidate variants, without building any explanation text, so
 /// that a party's many aliases cost only the arithmetic. `None` when either
 /// side has no variant.
-pub fn best_variant_pair(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> Option<(f64, usize, usize)> {
+pub fn best_variant_pair(
+    q: &AnalyzedName,
+    c: &AnalyzedName,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> Option<(f64, usize, usize)> {
     best_variant_pair_weighted(q, &variant_weights(q, w), c, schema, w)
 }
 
@@ -593,7 +697,12 @@ pub(crate) fn best_variant_pair_weighted(
 }
 
 /// Compare two analysed names; the best variant pair wins.
-pub fn compare_analyzed(q: &AnalyzedName, c: &AnalyzedName, schema: Schema, w: &dyn TokenWeights) -> NameComparison {
+pub fn compare_analyzed(
+    q: &AnalyzedName,
+    c: &AnalyzedName,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> NameComparison {
     let best = best_variant_pair(q, c, schema, w);
     explain_variant_pair(q, c, best.map(|(_, i, j)| (i, j)), schema, w)
 }
@@ -607,7 +716,8 @@ pub fn explain_variant_pair(
     schema: Schema,
     w: &dyn TokenWeights,
 ) -> NameComparison {
-    let Some((va, vb)) = pair.and_then(|(i, j)| Some((q.variants.get(i)?, c.variants.get(j)?))) else {
+    let Some((va, vb)) = pair.and_then(|(i, j)| Some((q.variants.get(i)?, c.variants.get(j)?)))
+    else {
         return NameComparison {
             score: 0.0,
             query_variant: String::new(),
@@ -626,12 +736,29 @@ pub fn explain_variant_pair(
     let wb: TokenNumbers = vb.tokens.iter().map(|t| weight(t, w)).collect();
     let (s, joined, al) = variant_pair_score(va, vb, &wa, &wb, schema, lenient_pair(q, c));
     let pairs = if joined >= s && joined > 0.0 {
-        vec![TokenPair { query: va.text(), candidate: vb.text(), similarity: joined, how: "joined".to_string() }]
+        vec![TokenPair {
+            query: va.text(),
+            candidate: vb.text(),
+            similarity: joined,
+            how: "joined".to_string(),
+        }]
     } else {
         token_pairs(&va.tokens, &vb.tokens, &al.pairs)
     };
-    let unmatched_query = va.tokens.iter().zip(&al.sim_a).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
-    let unmatched_candidate = vb.tokens.iter().zip(&al.sim_b).filter(|(_, s)| **s == 0.0).map(|(t, _)| t.text.clone()).collect();
+    let unmatched_query = va
+        .tokens
+        .iter()
+        .zip(&al.sim_a)
+        .filter(|(_, s)| **s == 0.0)
+        .map(|(t, _)| t.text.clone())
+        .collect();
+    let unmatched_candidate = vb
+        .tokens
+        .iter()
+        .zip(&al.sim_b)
+        .filter(|(_, s)| **s == 0.0)
+        .map(|(t, _)| t.text.clone())
+        .collect();
     NameComparison {
         score: s,
         query_variant: va.text(),
@@ -650,7 +777,10 @@ pub fn explain_variant_pair(
 /// Scripts whose romanisation does not pin down vowels (abjads, abugidas,
 /// logographs): names from them are compared on consonant skeletons too.
 fn vowels_unreliable(script: &str) -> bool {
-    matches!(script, "Hebr" | "Arab" | "Mymr" | "Thai" | "Hani" | "Kana" | "Hang")
+    matches!(
+        script,
+        "Hebr" | "Arab" | "Mymr" | "Thai" | "Hani" | "Kana" | "Hang"
+    )
 }
 
 /// A former name matching a former name is weak evidence (two ships can share
@@ -676,8 +806,18 @@ fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     if ca == cb {
         return 0.0;
     }
-    let ja: String = a.tokens.iter().filter(keep).map(|t| t.text.as_str()).collect();
-    let jb: String = b.tokens.iter().filter(keep).map(|t| t.text.as_str()).collect();
+    let ja: String = a
+        .tokens
+        .iter()
+        .filter(keep)
+        .map(|t| t.text.as_str())
+        .collect();
+    let jb: String = b
+        .tokens
+        .iter()
+        .filter(keep)
+        .map(|t| t.text.as_str())
+        .collect();
     let longest = ja.len().max(jb.len());
     // A ratio of 0.95 allows one edit in twenty: the lengths must agree that well.
     if ja.len() < 6 || jb.len() < 6 || ja.len().abs_diff(jb.len()) * 20 > longest {
@@ -697,7 +837,10 @@ mod tests {
 
     /// Lower-case words of the names in a shared pair file, as the scorer sees them.
     fn shared_words() -> Vec<String> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pairs/cascade-name-pairs.shared.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/pairs/cascade-name-pairs.shared.csv"
+        );
         let text = std::fs::read_to_string(path).expect("shared pair file is readable");
         let mut words: Vec<String> = text
             .lines()
@@ -720,7 +863,11 @@ mod tests {
             for b in words.iter().step_by(7) {
                 let lev = levenshtein(a, b);
                 assert_eq!(lev, strsim::levenshtein(a, b), "{a} / {b}");
-                assert_eq!(jaro_winkler(a, b).to_bits(), strsim::jaro_winkler(a, b).to_bits(), "{a} / {b}");
+                assert_eq!(
+                    jaro_winkler(a, b).to_bits(),
+                    strsim::jaro_winkler(a, b).to_bits(),
+                    "{a} / {b}"
+                );
                 assert!(letter_bag_distance(a, b) <= lev, "{a} / {b}");
                 compared += 1;
             }

@@ -7,14 +7,20 @@ use kordon_score::eval::{evaluate_file, read_pairs};
 use std::path::PathBuf;
 
 fn pairs(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pairs").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/pairs")
+        .join(rel)
 }
 
 fn check(rel: &str, n: usize, f1_floor: f64) -> kordon_score::eval::EvalReport {
     let r = evaluate_file(&pairs(rel)).expect("evaluate");
     eprintln!("{}", r.summary());
     assert_eq!(r.n, n, "{rel}: row count");
-    assert!(r.f1 >= f1_floor, "{rel}: F1 {:.3} below floor {f1_floor}", r.f1);
+    assert!(
+        r.f1 >= f1_floor,
+        "{rel}: F1 {:.3} below floor {f1_floor}",
+        r.f1
+    );
     r
 }
 
@@ -22,14 +28,22 @@ fn check(rel: &str, n: usize, f1_floor: f64) -> kordon_score::eval::EvalReport {
 fn cascade_pairs_f1() {
     let r = check("cascade-name-pairs.shared.csv", 200, 0.83);
     // The file's own matcher (watchman) can do no better than flagging everything.
-    assert!(r.anchors.iter().all(|a| a.best_f1 < r.f1), "{:?}", r.anchors);
+    assert!(
+        r.anchors.iter().all(|a| a.best_f1 < r.f1),
+        "{:?}",
+        r.anchors
+    );
 }
 
 #[test]
 fn cascade_pairs_2_f1_and_cross_script_recall() {
     let r = check("cascade-name-pairs-2.shared.csv", 123, 0.86);
     assert!(r.cross_script_positives >= 45);
-    assert!(r.cross_script_recall >= 0.80, "cross-script recall {:.3}", r.cross_script_recall);
+    assert!(
+        r.cross_script_recall >= 0.80,
+        "cross-script recall {:.3}",
+        r.cross_script_recall
+    );
 }
 
 #[test]
@@ -40,13 +54,23 @@ fn nomenklatura_cases_f1() {
 #[test]
 fn nomenklatura_frozen_logic_v2_is_beaten() {
     let r = check("nomenklatura/name_bench_logicv2-frozen.csv", 552, 0.83);
-    let logic_v2 = r.anchors.iter().find(|a| a.column == "predicted_match").expect("predicted_match anchor");
-    assert!(r.f1 > logic_v2.best_f1, "F1 {:.3} vs logic-v2 {:.3}", r.f1, logic_v2.best_f1);
+    let logic_v2 = r
+        .anchors
+        .iter()
+        .find(|a| a.column == "predicted_match")
+        .expect("predicted_match anchor");
+    assert!(
+        r.f1 > logic_v2.best_f1,
+        "F1 {:.3} vs logic-v2 {:.3}",
+        r.f1,
+        logic_v2.best_f1
+    );
 }
 
 #[test]
 fn unsupported_files_are_a_clear_error() {
-    let err = read_pairs(&pairs("nomenklatura/ofac_fixtures.csv")).expect_err("ofac fixtures have no labels");
+    let err = read_pairs(&pairs("nomenklatura/ofac_fixtures.csv"))
+        .expect_err("ofac fixtures have no labels");
     assert!(err.to_string().contains("unsupported header"), "{err}");
 }
 

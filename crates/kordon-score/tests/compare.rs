@@ -9,20 +9,40 @@ fn score(a: &str, b: &str, s: Schema) -> f64 {
 
 #[test]
 fn acronym_matches_the_words_it_abbreviates() {
-    let s = score("IEMZ Kupol JSC", "Aktsionernoe Obshchestvo Izhevski Elektromekhanicheski Zavod Kupol", Schema::Organization);
+    let s = score(
+        "IEMZ Kupol JSC",
+        "Aktsionernoe Obshchestvo Izhevski Elektromekhanicheski Zavod Kupol",
+        Schema::Organization,
+    );
     assert!(s >= DEFAULT_THRESHOLD, "{s}");
 }
 
 #[test]
 fn translation_of_generic_words_matches() {
-    let s = score("Izhevsk Electromechanical Plant Kupol", "Izhevski Elektromekhanicheski Zavod Kupol", Schema::Organization);
+    let s = score(
+        "Izhevsk Electromechanical Plant Kupol",
+        "Izhevski Elektromekhanicheski Zavod Kupol",
+        Schema::Organization,
+    );
     assert!(s >= DEFAULT_THRESHOLD, "{s}");
 }
 
 #[test]
 fn numbers_must_agree() {
-    assert!(score("Seraphine Navigation II S.A.", "Seraphine Navigation 2 S.A.", Schema::Organization) >= DEFAULT_THRESHOLD);
-    assert!(score("Seraphine Navigation II S.A.", "Seraphine Navigation IX S.A.", Schema::Organization) < DEFAULT_THRESHOLD);
+    assert!(
+        score(
+            "Seraphine Navigation II S.A.",
+            "Seraphine Navigation 2 S.A.",
+            Schema::Organization
+        ) >= DEFAULT_THRESHOLD
+    );
+    assert!(
+        score(
+            "Seraphine Navigation II S.A.",
+            "Seraphine Navigation IX S.A.",
+            Schema::Organization
+        ) < DEFAULT_THRESHOLD
+    );
 }
 
 #[test]
@@ -30,10 +50,17 @@ fn person_never_matches_vessel_and_reorder_is_free() {
     assert!(score("Vladimir Putin", "PUTIN, Vladimir", Schema::Person) > 0.95);
     let q = kordon_score::PreparedQuery::new("GRACEFUL", Some(Schema::Person), &[], None, &[]);
     let e = kordon_model::Entity {
-        names: vec![kordon_model::Name::new("GRACEFUL", kordon_model::NameKind::Primary)],
+        names: vec![kordon_model::Name::new(
+            "GRACEFUL",
+            kordon_model::NameKind::Primary,
+        )],
         ..kordon_model::Entity::new("t", "1", Schema::Vessel)
     };
-    let ex = kordon_score::score_entity(&q, &kordon_score::PreparedEntity::new(&e), &kordon_score::UniformWeights);
+    let ex = kordon_score::score_entity(
+        &q,
+        &kordon_score::PreparedEntity::new(&e),
+        &kordon_score::UniformWeights,
+    );
     assert_eq!(ex.score, 0.0);
     assert!(ex.features.iter().any(|f| f.feature == "schema"));
 }
@@ -41,19 +68,31 @@ fn person_never_matches_vessel_and_reorder_is_free() {
 #[test]
 fn weak_alias_alone_stays_below_threshold() {
     let mut e = kordon_model::Entity::new("t", "1", Schema::Person);
-    e.push_name(kordon_model::Name::new("Sergei Ivanovich Petrov", kordon_model::NameKind::Primary));
-    e.push_name(kordon_model::Name::new("Hammer", kordon_model::NameKind::WeakAlias));
+    e.push_name(kordon_model::Name::new(
+        "Sergei Ivanovich Petrov",
+        kordon_model::NameKind::Primary,
+    ));
+    e.push_name(kordon_model::Name::new(
+        "Hammer",
+        kordon_model::NameKind::WeakAlias,
+    ));
     let prepared = kordon_score::PreparedEntity::new(&e);
     let q = kordon_score::PreparedQuery::new("Hammer", None, &[], None, &[]);
     let ex = kordon_score::score_entity(&q, &prepared, &kordon_score::UniformWeights);
-    assert!(ex.name_score >= 0.99 && ex.score < DEFAULT_THRESHOLD, "{ex:?}");
+    assert!(
+        ex.name_score >= 0.99 && ex.score < DEFAULT_THRESHOLD,
+        "{ex:?}"
+    );
     assert!(ex.features.iter().any(|f| f.feature == "weak_alias"));
 }
 
 #[test]
 fn identifier_match_is_decisive() {
     let mut e = kordon_model::Entity::new("t", "1", Schema::Vessel);
-    e.push_name(kordon_model::Name::new("OCEAN STAR", kordon_model::NameKind::Primary));
+    e.push_name(kordon_model::Name::new(
+        "OCEAN STAR",
+        kordon_model::NameKind::Primary,
+    ));
     e.push_identifier(kordon_model::Identifier {
         kind: kordon_model::IdentifierKind::Imo,
         value: "IMO 9137674".into(),
@@ -61,8 +100,18 @@ fn identifier_match_is_decisive() {
         country: None,
         remark: None,
     });
-    let q = kordon_score::PreparedQuery::new("Something Else", None, &[], None, &["9137674".to_string(), "IMO9137674".into()]);
-    let ex = kordon_score::score_entity(&q, &kordon_score::PreparedEntity::new(&e), &kordon_score::UniformWeights);
+    let q = kordon_score::PreparedQuery::new(
+        "Something Else",
+        None,
+        &[],
+        None,
+        &["9137674".to_string(), "IMO9137674".into()],
+    );
+    let ex = kordon_score::score_entity(
+        &q,
+        &kordon_score::PreparedEntity::new(&e),
+        &kordon_score::UniformWeights,
+    );
     assert!(ex.score >= 0.95, "{ex:?}");
 }
 
@@ -74,7 +123,11 @@ fn cross_script_hebrew_and_cyrillic() {
 
 #[test]
 fn explanation_names_the_matched_tokens() {
-    let (_, ex) = compare("IEMZ Kupol JSC", "JSC Izhevsk Elektromekhanicheski Zavod Kupol", Schema::Organization);
+    let (_, ex) = compare(
+        "IEMZ Kupol JSC",
+        "JSC Izhevsk Elektromekhanicheski Zavod Kupol",
+        Schema::Organization,
+    );
     let text = ex.lines().join("\n");
     assert!(text.contains("acronym"), "{text}");
     assert!(text.contains("kupol=kupol"), "{text}");

@@ -15,11 +15,21 @@ fn main() {
     let s = PartyScreener::build(entities);
     eprintln!("built {} entities in {:?}", s.entities().len(), t.elapsed());
     for name in args.iter().skip(split + 1) {
-        let q = PartyQuery { name: name.clone(), ..PartyQuery::default() };
-        let opts = ScreenOptions { threshold: 0.0, limit: 3, sources: None };
+        let q = PartyQuery {
+            name: name.clone(),
+            ..PartyQuery::default()
+        };
+        let opts = ScreenOptions {
+            threshold: 0.0,
+            limit: 3,
+            sources: None,
+        };
         println!("== {name}");
         for m in s.screen(&q, &opts) {
-            println!("  {:.3} {} {} [{}]", m.score, m.entity_id, m.caption, m.matched_name);
+            println!(
+                "  {:.3} {} {} [{}]",
+                m.score, m.entity_id, m.caption, m.matched_name
+            );
             for l in &m.explanation {
                 println!("      {l}");
             }

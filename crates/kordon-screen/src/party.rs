@@ -11,7 +11,9 @@
 
 use kordon_index::{CandidateIndex, IndexBuilder};
 use kordon_model::{Entity, PartialDate, Schema};
-use kordon_score::{score_entity, MatchExplanation, PreparedEntity, PreparedQuery, TokenWeights, DEFAULT_THRESHOLD};
+use kordon_score::{
+    score_entity, MatchExplanation, PreparedEntity, PreparedQuery, TokenWeights, DEFAULT_THRESHOLD,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -45,7 +47,11 @@ pub struct ScreenOptions {
 
 impl Default for ScreenOptions {
     fn default() -> Self {
-        ScreenOptions { threshold: DEFAULT_THRESHOLD, limit: 10, sources: None }
+        ScreenOptions {
+            threshold: DEFAULT_THRESHOLD,
+            limit: 10,
+            sources: None,
+        }
     }
 }
 
@@ -124,7 +130,13 @@ impl PartyScreener {
                 by_identifier.entry(id.clone()).or_default().push(i as u32);
             }
         }
-        PartyScreener { entities, prepared, index, by_id, by_identifier }
+        PartyScreener {
+            entities,
+            prepared,
+            index,
+            by_id,
+            by_identifier,
+        }
     }
 
     pub fn entities(&self) -> &[Entity] {
@@ -141,11 +153,20 @@ impl PartyScreener {
     }
 
     fn weights(&self) -> IndexWeights<'_> {
-        IndexWeights { index: &self.index, full_idf: ((self.index.docs().max(100) as f64) / 10.0).ln() }
+        IndexWeights {
+            index: &self.index,
+            full_idf: ((self.index.docs().max(100) as f64) / 10.0).ln(),
+        }
     }
 
     fn prepare(query: &PartyQuery) -> PreparedQuery {
-        PreparedQuery::new(&query.name, query.schema, &query.countries, query.birth_date.clone(), &query.identifiers)
+        PreparedQuery::new(
+            &query.name,
+            query.schema,
+            &query.countries,
+            query.birth_date.clone(),
+            &query.identifiers,
+        )
     }
 
     /// Ranked matches at or above `opts.threshold`, at most `opts.limit`.
@@ -167,24 +188,46 @@ impl PartyScreener {
 
     /// Every retrieved candidate scored, best first, whatever the score
     /// (`is_match` is relative to [`DEFAULT_THRESHOLD`]).
-    pub fn screen_all(&self, query: &PartyQuery, sources: Option<&[String]>, candidates: usize) -> Vec<PartyMatch> {
+    pub fn screen_all(
+        &self,
+        query: &PartyQuery,
+        sources: Option<&[String]>,
+        candidates: usize,
+    ) -> Vec<PartyMatch> {
         let mut scored = self.score_candidates(query, sources, candidates);
         self.rank(&mut scored);
-        scored.into_iter().map(|(d, ex)| to_match(&self.entities[d as usize], ex)).collect()
+        scored
+            .into_iter()
+            .map(|(d, ex)| to_match(&self.entities[d as usize], ex))
+            .collect()
     }
 
     /// Best score first; equal scores by entity id, so results are stable.
     fn rank(&self, scored: &mut [(u32, MatchExplanation)]) {
         scored.sort_by(|(da, a), (db, b)| {
-            b.score.total_cmp(&a.score).then_with(|| self.entities[*da as usize].id.cmp(&self.entities[*db as usize].id))
+            b.score.total_cmp(&a.score).then_with(|| {
+                self.entities[*da as usize]
+                    .id
+                    .cmp(&self.entities[*db as usize].id)
+            })
         });
     }
 
     /// The retrieved candidates (plus parties sharing an identifier with the
     /// query) from the wanted sources, each with its score explanation.
-    fn score_candidates(&self, query: &PartyQuery, sources: Option<&[String]>, candidates: usize) -> Vec<(u32, MatchExplanation)> {
+    fn score_candidates(
+        &self,
+        query: &PartyQuery,
+        sources: Option<&[String]>,
+        candidates: usize,
+    ) -> Vec<(u32, MatchExplanation)> {
         let q = Self::prepare(query);
-        let mut docs: Vec<u32> = self.index.search(&q.analyzed, candidates).into_iter().map(|c| c.doc).collect();
+        let mut docs: Vec<u32> = self
+            .index
+            .search(&q.analyzed, candidates)
+            .into_iter()
+            .map(|c| c.doc)
+            .collect();
         for id in &q.identifiers {
             if let Some(list) = self.by_identifier.get(id) {
                 docs.extend(list);
@@ -204,7 +247,9 @@ impl PartyScreener {
         let q = Self::prepare(query);
         let weights = self.weights();
         let ex = match self.by_id.get(&entity.id) {
-            Some(&i) if self.entities[i as usize] == *entity => score_entity(&q, &self.prepared[i as usize], &weights),
+            Some(&i) if self.entities[i as usize] == *entity => {
+                score_entity(&q, &self.prepared[i as usize], &weights)
+            }
             _ => score_entity(&q, &PreparedEntity::new(entity), &weights),
         };
         to_match(entity, ex)
@@ -309,23 +354,36 @@ pub mod bench {
     /// `n` synthetic entities whose names recombine the words of `seed` names
     /// (so the vocabulary and name lengths are realistic), for scale runs.
     pub fn synthetic_entities(seed: &[Entity], n: usize) -> Vec<Entity> {
-        let words: Vec<&str> = seed.iter().flat_map(|e| e.names.iter()).flat_map(|nm| nm.full.split_whitespace()).collect();
+        let words: Vec<&str> = seed
+            .iter()
+            .flat_map(|e| e.names.iter())
+            .flat_map(|nm| nm.full.split_whitespace())
+            .collect();
         if words.is_empty() {
             return Vec::new();
         }
         // A fixed linear congruential sequence: reproducible without a rand dependency.
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as usize
         };
         (0..n)
             .map(|i| {
-                let schema = if i % 3 == 0 { Schema::Person } else { Schema::Organization };
+                let schema = if i % 3 == 0 {
+                    Schema::Person
+                } else {
+                    Schema::Organization
+                };
                 let mut e = Entity::new("synthetic", &i.to_string(), schema);
                 let len = 2 + next() % 3;
                 let name: Vec<&str> = (0..len).map(|_| words[next() % words.len()]).collect();
-                e.push_name(kordon_model::Name::new(name.join(" "), kordon_model::NameKind::Primary));
+                e.push_name(kordon_model::Name::new(
+                    name.join(" "),
+                    kordon_model::NameKind::Primary,
+                ));
                 e
             })
             .collect()
@@ -349,7 +407,10 @@ pub mod bench {
                         *w = chars[..mid].iter().chain(&chars[mid + 1..]).collect();
                     }
                 }
-                PartyQuery { name: words.join(" "), ..PartyQuery::default() }
+                PartyQuery {
+                    name: words.join(" "),
+                    ..PartyQuery::default()
+                }
             })
             .collect()
     }

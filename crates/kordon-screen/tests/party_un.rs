@@ -8,28 +8,49 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 fn screener() -> &'static PartyScreener {
     static S: OnceLock<PartyScreener> = OnceLock::new();
     S.get_or_init(|| {
-        let inputs = kordon_sources::discover(&[data("lists/un/consolidated.xml")]).expect("discover UN");
-        let entities: Vec<_> = inputs.iter().flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse UN").0).collect();
+        let inputs =
+            kordon_sources::discover(&[data("lists/un/consolidated.xml")]).expect("discover UN");
+        let entities: Vec<_> = inputs
+            .iter()
+            .flat_map(|i| kordon_sources::parse_to_vec(i).expect("parse UN").0)
+            .collect();
         PartyScreener::build(entities)
     })
 }
 
 fn names(file: &str) -> Vec<String> {
-    let mut r = csv::Reader::from_path(data(&format!("pairs/yente/candidate_generation_benchmark/{file}"))).expect("csv");
-    r.records().map(|x| x.expect("record").get(0).unwrap_or("").to_string()).collect()
+    let mut r = csv::Reader::from_path(data(&format!(
+        "pairs/yente/candidate_generation_benchmark/{file}"
+    )))
+    .expect("csv");
+    r.records()
+        .map(|x| x.expect("record").get(0).unwrap_or("").to_string())
+        .collect()
 }
 
 fn flagged(queries: &[String]) -> usize {
     let opts = ScreenOptions::default();
     queries
         .par_iter()
-        .filter(|q| !screener().screen(&PartyQuery { name: q.to_string(), ..PartyQuery::default() }, &opts).is_empty())
+        .filter(|q| {
+            !screener()
+                .screen(
+                    &PartyQuery {
+                        name: q.to_string(),
+                        ..PartyQuery::default()
+                    },
+                    &opts,
+                )
+                .is_empty()
+        })
         .count()
 }
 

@@ -89,7 +89,10 @@ pub struct SourceInput {
 enum FileKind {
     Single(Format),
     /// OFAC legacy CSV part: primary (12 columns), address, alias, comments.
-    OfacPart { cons: bool, part: OfacPart },
+    OfacPart {
+        cons: bool,
+        part: OfacPart,
+    },
     /// One of the UK normalised tables.
     UkTable,
     /// An EU journal annex CSV.
@@ -135,7 +138,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<SourceInput>, SourceError> {
                 }
             }
         } else {
-            return Err(SourceError::new(p, Location::File, "no such file or directory"));
+            return Err(SourceError::new(
+                p,
+                Location::File,
+                "no such file or directory",
+            ));
         }
     }
     // The same file reached twice (named and inside a named folder) is one file.
@@ -169,7 +176,11 @@ fn group(files: Vec<(PathBuf, FileKind)>) -> Vec<SourceInput> {
                 files: vec![path],
             }),
             FileKind::OfacPart { cons, .. } => {
-                let format = if cons { Format::OfacConsCsv } else { Format::OfacSdnCsv };
+                let format = if cons {
+                    Format::OfacConsCsv
+                } else {
+                    Format::OfacSdnCsv
+                };
                 groups
                     .entry((dir, if cons { 1 } else { 0 }))
                     .or_insert_with(|| SourceInput {
@@ -267,7 +278,13 @@ fn disambiguate_keys(inputs: &mut [SourceInput]) {
         if idx.len() < 2 {
             continue;
         }
-        let depth = |i: usize| inputs[i].files.first().map(|f| f.components().count()).unwrap_or(0);
+        let depth = |i: usize| {
+            inputs[i]
+                .files
+                .first()
+                .map(|f| f.components().count())
+                .unwrap_or(0)
+        };
         let size = |i: usize| -> u64 {
             inputs[i]
                 .files
@@ -279,7 +296,8 @@ fn disambiguate_keys(inputs: &mut [SourceInput]) {
         idx.sort_by_key(|&i| (depth(i), std::cmp::Reverse(size(i))));
         for &i in &idx[1..] {
             let input = &inputs[i];
-            let multi_file = input.files.len() > 1 || matches!(input.format, Format::OfacSdnCsv | Format::OfacConsCsv);
+            let multi_file = input.files.len() > 1
+                || matches!(input.format, Format::OfacSdnCsv | Format::OfacConsCsv);
             let label = input
                 .files
                 .first()
@@ -355,13 +373,17 @@ fn sniff(path: &Path) -> Result<Option<FileKind>, SourceError> {
     let first_line = trimmed.lines().next().unwrap_or("").trim_end_matches('\r');
     // Consolidated annexes start `celex,recordId`; amending acts carry the
     // amended and amending CELEX first.
-    if first_line.starts_with("celex,recordId") || first_line.starts_with("amendedCelex,amendmentCelex,recordId") {
+    if first_line.starts_with("celex,recordId")
+        || first_line.starts_with("amendedCelex,amendmentCelex,recordId")
+    {
         return Ok(Some(FileKind::EuJournal));
     }
     if first_line.starts_with("_id,") && first_line.contains("entity_number") {
         return Ok(Some(FileKind::Single(Format::UsCslCsv)));
     }
-    if first_line.starts_with("\"Name\"\t\"Street_Address\"") || first_line.starts_with("Name\tStreet_Address") {
+    if first_line.starts_with("\"Name\"\t\"Street_Address\"")
+        || first_line.starts_with("Name\tStreet_Address")
+    {
         return Ok(Some(FileKind::Single(Format::UsBisDpl)));
     }
     if first_line.starts_with("Name,Clean Name,Alias") {
@@ -371,9 +393,11 @@ fn sniff(path: &Path) -> Result<Option<FileKind>, SourceError> {
     // tables (names, countries, dobs, identifiers) whose first or second
     // column is unique_id.
     let uk_child = name.starts_with("subject_")
-        && first_line.split(',').take(2).any(|c| c.trim() == "unique_id");
-    if first_line.starts_with("unique_id,subject_type") || uk_child
-    {
+        && first_line
+            .split(',')
+            .take(2)
+            .any(|c| c.trim() == "unique_id");
+    if first_line.starts_with("unique_id,subject_type") || uk_child {
         return Ok(Some(FileKind::UkTable));
     }
     if crate::uk::sniff_csv(text) {

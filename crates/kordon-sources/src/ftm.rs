@@ -166,7 +166,10 @@ impl<R: BufRead> LineReader<R> {
             return Err(SourceError::new(
                 path,
                 Location::Line(self.line),
-                format!("line longer than {} MiB: not a FollowTheMoney entity", MAX_LINE_BYTES >> 20),
+                format!(
+                    "line longer than {} MiB: not a FollowTheMoney entity",
+                    MAX_LINE_BYTES >> 20
+                ),
             ));
         }
         let mut s: &[u8] = &self.buf;
@@ -190,10 +193,9 @@ fn read_record(path: &Path, line: u64, bytes: &[u8]) -> Result<Option<Record>, S
     };
     let entity = if let Some(op) = obj.get("op") {
         let op = op.as_str().unwrap_or("").to_string();
-        let entity = obj
-            .get_mut("entity")
-            .map(Value::take)
-            .ok_or_else(|| err(format!("delta record `{op}` without `entity`")).with_field("entity"))?;
+        let entity = obj.get_mut("entity").map(Value::take).ok_or_else(|| {
+            err(format!("delta record `{op}` without `entity`")).with_field("entity")
+        })?;
         match op.as_str() {
             "ADD" | "MOD" => entity,
             "DEL" => {
@@ -205,8 +207,10 @@ fn read_record(path: &Path, line: u64, bytes: &[u8]) -> Result<Option<Record>, S
                 return Ok(Some(Record::Delete(id.to_string())));
             }
             other => {
-                return Err(err(format!("unknown delta op {other:?} (expected ADD, MOD or DEL)"))
-                    .with_field("op"))
+                return Err(err(format!(
+                    "unknown delta op {other:?} (expected ADD, MOD or DEL)"
+                ))
+                .with_field("op"))
             }
         }
     } else {
@@ -309,16 +313,18 @@ pub fn parse(
                         .with_field("op"),
                     );
                 }
-                Some(Record::Upsert(raw)) => {
-                    first_pass(&mut ctx, report, path, line, file_no, raw)
-                }
+                Some(Record::Upsert(raw)) => first_pass(&mut ctx, report, path, line, file_no, raw),
             }
         }
         if records == 0 {
             // An empty delta is a legitimate "no changes"; an empty full export
             // is almost certainly a failed download. Either way, say so.
             report.bump("empty_files", 1);
-            report.warn(Warning::new(path, Location::File, "no FollowTheMoney records in this file"));
+            report.warn(Warning::new(
+                path,
+                Location::File,
+                "no FollowTheMoney records in this file",
+            ));
         }
     }
     for (schema, n) in std::mem::take(&mut ctx.unsupported) {
@@ -345,7 +351,16 @@ pub fn parse(
                 report.bump("superseded_records", 1);
                 continue;
             }
-            let entity = build_thing(source, &ctx, &mut used_addresses, report, path, line, schema, &raw);
+            let entity = build_thing(
+                source,
+                &ctx,
+                &mut used_addresses,
+                report,
+                path,
+                line,
+                schema,
+                &raw,
+            );
             emitted.insert(raw.id.clone());
             report.count_entity(&entity);
             sink(entity)?;
@@ -361,12 +376,20 @@ pub fn parse(
     for id in unused {
         report.bump("unreferenced_address_entities", 1);
         report.warn(
-            Warning::new(&input.files[0], Location::File, format!("Address {id} is referenced by no thing: not imported"))
-                .with_field("addressEntity"),
+            Warning::new(
+                &input.files[0],
+                Location::File,
+                format!("Address {id} is referenced by no thing: not imported"),
+            )
+            .with_field("addressEntity"),
         );
     }
 
-    let mut orphans: Vec<&String> = ctx.folds.keys().filter(|id| !emitted.contains(*id)).collect();
+    let mut orphans: Vec<&String> = ctx
+        .folds
+        .keys()
+        .filter(|id| !emitted.contains(*id))
+        .collect();
     orphans.sort();
     for id in orphans {
         report.bump("orphan_relations", 1);
@@ -396,10 +419,18 @@ fn first_pass(
     let schema = raw.schema.clone().unwrap_or_default();
     match kind_of(&schema) {
         Kind::Thing(_) => {
-            if ctx.last_seen.insert(raw.id.clone(), (file_no, line)).is_some() {
+            if ctx
+                .last_seen
+                .insert(raw.id.clone(), (file_no, line))
+                .is_some()
+            {
                 report.warn(
-                    Warning::new(path, Location::Line(line), format!("{} appears again: the later record wins", raw.id))
-                        .with_field("id"),
+                    Warning::new(
+                        path,
+                        Location::Line(line),
+                        format!("{} appears again: the later record wins", raw.id),
+                    )
+                    .with_field("id"),
                 );
             }
             let caption = raw
@@ -418,13 +449,23 @@ fn first_pass(
             let objects = values(&raw, rel.object);
             if subjects.is_empty() || objects.is_empty() {
                 report.warn(
-                    Warning::new(path, Location::Line(line), format!("{schema} {} lacks one side", raw.id))
-                        .with_field(if subjects.is_empty() { rel.subject } else { rel.object }),
+                    Warning::new(
+                        path,
+                        Location::Line(line),
+                        format!("{schema} {} lacks one side", raw.id),
+                    )
+                    .with_field(if subjects.is_empty() {
+                        rel.subject
+                    } else {
+                        rel.object
+                    }),
                 );
             }
             // FtM states ownership of a subsidiary with role "subsidiary of".
             let object_kind = if rel.object_kind == LinkKind::OwnedBy
-                && values(&raw, "role").iter().any(|r| r.to_lowercase().contains("subsidiary"))
+                && values(&raw, "role")
+                    .iter()
+                    .any(|r| r.to_lowercase().contains("subsidiary"))
             {
                 LinkKind::SubsidiaryOf
             } else {
@@ -451,11 +492,21 @@ fn first_pass(
             let codes = values(&raw, "programId");
             let names = values(&raw, "program");
             for (i, code) in codes.iter().enumerate() {
-                let name = if codes.len() == names.len() { names.get(i).cloned() } else { None };
-                programs.push(Program { code: code.clone(), name });
+                let name = if codes.len() == names.len() {
+                    names.get(i).cloned()
+                } else {
+                    None
+                };
+                programs.push(Program {
+                    code: code.clone(),
+                    name,
+                });
             }
             if codes.is_empty() {
-                programs.extend(names.iter().map(|n| Program { code: n.clone(), name: None }));
+                programs.extend(names.iter().map(|n| Program {
+                    code: n.clone(),
+                    name: None,
+                }));
             }
             let mut listed = Vec::new();
             for prop in ["listingDate", "startDate"] {
@@ -463,7 +514,8 @@ fn first_pass(
                     match PartialDate::parse(&d) {
                         Ok(p) => listed.push(p),
                         Err(_) => report.warn(
-                            Warning::new(path, Location::Line(line), format!("not a date: {d:?}")).with_field(prop),
+                            Warning::new(path, Location::Line(line), format!("not a date: {d:?}"))
+                                .with_field(prop),
                         ),
                     }
                 }
@@ -473,8 +525,12 @@ fn first_pass(
             let targets = values(&raw, "entity");
             if targets.is_empty() {
                 report.warn(
-                    Warning::new(path, Location::Line(line), format!("Sanction {} names no entity", raw.id))
-                        .with_field("entity"),
+                    Warning::new(
+                        path,
+                        Location::Line(line),
+                        format!("Sanction {} names no entity", raw.id),
+                    )
+                    .with_field("entity"),
                 );
             }
             for t in targets {
@@ -505,8 +561,13 @@ fn first_pass(
                     .and_then(|t| IdentifierKind::parse(t))
                     .unwrap_or(IdentifierKind::Other)
             };
-            let country = values(&raw, "country").first().map(|c| c.to_ascii_uppercase());
-            let label = values(&raw, "type").first().cloned().unwrap_or_else(|| schema.clone());
+            let country = values(&raw, "country")
+                .first()
+                .map(|c| c.to_ascii_uppercase());
+            let label = values(&raw, "type")
+                .first()
+                .cloned()
+                .unwrap_or_else(|| schema.clone());
             for number in numbers {
                 let id = Identifier {
                     kind: kind.clone(),
@@ -516,12 +577,21 @@ fn first_pass(
                     remark: None,
                 };
                 for h in &holders {
-                    ctx.folds.entry(h.clone()).or_default().push(Fold::Identifier(id.clone()));
+                    ctx.folds
+                        .entry(h.clone())
+                        .or_default()
+                        .push(Fold::Identifier(id.clone()));
                 }
             }
         }
         Kind::Unsupported => {
-            *ctx.unsupported.entry(if schema.is_empty() { "(none)".into() } else { schema }).or_default() += 1;
+            *ctx.unsupported
+                .entry(if schema.is_empty() {
+                    "(none)".into()
+                } else {
+                    schema
+                })
+                .or_default() += 1;
         }
     }
 }
@@ -535,7 +605,12 @@ fn describe(raw: &RawEntity, skip: &[&str]) -> String {
         .filter(|k| !skip.contains(&k.as_str()))
         .map(|k| format!("{k}: {}", values(raw, k).join(" | ")))
         .collect();
-    format!("{} {}: {}", raw.schema.as_deref().unwrap_or(""), raw.id, parts.join("; "))
+    format!(
+        "{} {}: {}",
+        raw.schema.as_deref().unwrap_or(""),
+        raw.id,
+        parts.join("; ")
+    )
 }
 
 fn address_entity(raw: &RawEntity) -> Address {
@@ -698,7 +773,13 @@ fn build_thing(
                     Some(g) if *g == v => {}
                     Some(_) => e.push_remark(&format!("{prop}: {v}")),
                 },
-                "program" => push_program(&mut e, Program { code: v, name: None }),
+                "program" => push_program(
+                    &mut e,
+                    Program {
+                        code: v,
+                        name: None,
+                    },
+                ),
                 "note" => e.push_remark(&v),
                 _ => e.push_remark(&format!("{prop}: {v}")),
             }
@@ -720,7 +801,11 @@ fn build_thing(
     let mut authorities: Vec<String> = Vec::new();
     for fold in ctx.folds.get(&raw.id).into_iter().flatten() {
         match fold {
-            Fold::Link { kind, other, remark } => {
+            Fold::Link {
+                kind,
+                other,
+                remark,
+            } => {
                 let link = Link {
                     kind: *kind,
                     target_id: Some(format!("{source}:{other}")),
@@ -843,7 +928,12 @@ fn attach_name_parts(e: &mut Entity, parts: Vec<(&str, &str, String)>, report: &
             used[i] = true;
             // Shorter wins; on a tie, the value spelled exactly as in the name
             // ("ZAKHAROV" for "Alexander ZAKHAROV", not "Zakharov").
-            let rank = |k: usize| (parts[k].2.chars().count(), !name.full.contains(parts[k].2.as_str()));
+            let rank = |k: usize| {
+                (
+                    parts[k].2.chars().count(),
+                    !name.full.contains(parts[k].2.as_str()),
+                )
+            };
             let better = match best.get(field) {
                 None => true,
                 Some(&j) => rank(i) < rank(j),

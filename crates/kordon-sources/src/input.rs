@@ -57,7 +57,10 @@ pub fn head(path: &Path, n: usize) -> Result<Vec<u8>, SourceError> {
 
 /// A CSV reader over a file with the settings every list needs: flexible record
 /// lengths (checked by each parser), quoted newlines, CRLF.
-pub fn csv_reader(path: &Path, has_headers: bool) -> Result<csv::Reader<BufReader<File>>, SourceError> {
+pub fn csv_reader(
+    path: &Path,
+    has_headers: bool,
+) -> Result<csv::Reader<BufReader<File>>, SourceError> {
     csv_reader_with(path, has_headers, b',')
 }
 
@@ -97,19 +100,17 @@ pub fn csv_error(path: &Path, err: csv::Error) -> SourceError {
 
 /// Decode one CSV field: invalid UTF-8 is replaced (U+FFFD) and reported, the
 /// OFAC null marker `-0-` becomes empty, whitespace is trimmed.
-pub fn field(
-    report: &mut ParseReport,
-    path: &Path,
-    line: u64,
-    name: &str,
-    raw: &[u8],
-) -> String {
+pub fn field(report: &mut ParseReport, path: &Path, line: u64, name: &str, raw: &[u8]) -> String {
     let s = match std::str::from_utf8(raw) {
         Ok(s) => s.to_string(),
         Err(_) => {
             report.warn(
-                Warning::new(path, Location::Line(line), "invalid UTF-8 replaced with U+FFFD")
-                    .with_field(name),
+                Warning::new(
+                    path,
+                    Location::Line(line),
+                    "invalid UTF-8 replaced with U+FFFD",
+                )
+                .with_field(name),
             );
             String::from_utf8_lossy(raw).into_owned()
         }

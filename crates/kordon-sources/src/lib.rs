@@ -67,7 +67,10 @@ impl ParseReport {
     pub fn count_entity(&mut self, e: &Entity) {
         self.entities += 1;
         self.names += e.names.len() as u64;
-        *self.by_schema.entry(e.schema.as_str().to_string()).or_default() += 1;
+        *self
+            .by_schema
+            .entry(e.schema.as_str().to_string())
+            .or_default() += 1;
     }
 
     pub fn bump(&mut self, key: &str, by: u64) {
@@ -116,7 +119,12 @@ pub fn parse(input: &SourceInput, sink: &mut Sink<'_>) -> Result<ParseReport, So
         Format::UsBisDpl => us_bis_dpl::parse(input, &mut report, &mut counting)?,
         Format::UsDod1260h => us_dod_1260h::parse(input, &mut report, &mut counting)?,
     }
-    debug_assert_eq!(emitted, report.entities, "{} parser miscounted its entities", input.format.as_str());
+    debug_assert_eq!(
+        emitted,
+        report.entities,
+        "{} parser miscounted its entities",
+        input.format.as_str()
+    );
     Ok(report)
 }
 

@@ -14,17 +14,16 @@
 //! and deliberately not imported. Any element not described here is reported as
 //! a warning with its XML path and its text kept in the entity's remarks.
 
-
-use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
 use crate::code_table::CodeTable;
+use crate::name_script::script_of;
+use crate::xml_records::{Item, Node, XmlRecords};
+use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
 use kordon_model::{
     country_code, Address, DateKind, Entity, Identifier, IdentifierKind, Name, NameKind, NameParts,
     PartialDate, Program, Schema,
 };
-use crate::name_script::script_of;
 use std::path::Path;
 use std::sync::OnceLock;
-use crate::xml_records::{Item, Node, XmlRecords};
 
 pub const SOURCE_AUTHORITY: &str = "UN Security Council";
 

@@ -20,7 +20,9 @@
 //! reported as warnings.
 
 use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
-use kordon_model::{Address, CountryRole, DateKind, Entity, Name, NameKind, PartialDate, Program, Schema};
+use kordon_model::{
+    Address, CountryRole, DateKind, Entity, Name, NameKind, PartialDate, Program, Schema,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
@@ -76,7 +78,10 @@ fn markers() -> &'static [Marker] {
 /// Upper-case words with surrounding punctuation removed ("INC.," → "INC").
 fn tokens(s: &str) -> Vec<String> {
     s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '"' | ';' | ':'))
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_uppercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_uppercase()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -159,9 +164,16 @@ fn parse_file(
     sink: &mut dyn FnMut(Entity) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
     let mut reader = input::csv_reader_with(path, true, b'\t')?;
-    let header = reader.byte_headers().map_err(|e| input::csv_error(path, e))?.clone();
+    let header = reader
+        .byte_headers()
+        .map_err(|e| input::csv_error(path, e))?
+        .clone();
     if header.is_empty() || header.iter().all(|h| h.is_empty()) {
-        return Err(SourceError::new(path, Location::Line(1), "empty file: no DPL header line"));
+        return Err(SourceError::new(
+            path,
+            Location::Line(1),
+            "empty file: no DPL header line",
+        ));
     }
     let names: Vec<String> = header
         .iter()
@@ -170,8 +182,12 @@ fn parse_file(
     let mut index: HashMap<&str, usize> = HashMap::new();
     for col in COLUMNS {
         let i = names.iter().position(|n| n == col).ok_or_else(|| {
-            SourceError::new(path, Location::Line(1), format!("not a Denied Persons List header: no column `{col}`"))
-                .with_field(col)
+            SourceError::new(
+                path,
+                Location::Line(1),
+                format!("not a Denied Persons List header: no column `{col}`"),
+            )
+            .with_field(col)
         })?;
         index.insert(col, i);
     }
@@ -182,7 +198,12 @@ fn parse_file(
         .collect();
     for (_, n) in &extra {
         report.warn(
-            Warning::new(path, Location::Line(1), "unknown column: values kept as remarks").with_field(n),
+            Warning::new(
+                path,
+                Location::Line(1),
+                "unknown column: values kept as remarks",
+            )
+            .with_field(n),
         );
     }
 
@@ -227,7 +248,10 @@ fn parse_file(
         let action = get("Action");
         let citation = get("FR_Citation");
         if name.is_empty() {
-            return Err(SourceError::new(path, Location::Line(line), "row without a name").with_field("Name"));
+            return Err(
+                SourceError::new(path, Location::Line(line), "row without a name")
+                    .with_field("Name"),
+            );
         }
 
         let mut h = Sha256::new();
@@ -241,8 +265,12 @@ fn parse_file(
         if *n > 1 {
             report.bump("duplicate_rows", 1);
             report.warn(
-                Warning::new(path, Location::Line(line), format!("row repeats an earlier row of {name}: kept as {id}-{n}"))
-                    .with_field("Name"),
+                Warning::new(
+                    path,
+                    Location::Line(line),
+                    format!("row repeats an earlier row of {name}: kept as {id}-{n}"),
+                )
+                .with_field("Name"),
             );
             id = format!("{id}-{n}");
         }
@@ -250,7 +278,11 @@ fn parse_file(
         let schema = schema_of(&name, &street, report);
         let mut e = Entity::new(&input.source, &id, schema);
         for (i, n) in split_aliases(&name).into_iter().enumerate() {
-            let kind = if i == 0 { NameKind::Primary } else { NameKind::Alias };
+            let kind = if i == 0 {
+                NameKind::Primary
+            } else {
+                NameKind::Alias
+            };
             e.push_name(Name::new(n, kind));
         }
         if !country.is_empty() {
@@ -294,14 +326,22 @@ fn parse_file(
                 None => {
                     report.bump("invalid_dates", 1);
                     report.warn(
-                        Warning::new(path, Location::Line(line), format!("not a valid date: {value:?} (kept as text)"))
-                            .with_field(col),
+                        Warning::new(
+                            path,
+                            Location::Line(line),
+                            format!("not a valid date: {value:?} (kept as text)"),
+                        )
+                        .with_field(col),
                     );
                 }
             }
             e.push_remark(&format!("{col}: {value}"));
         }
-        for (col, value) in [("Standard_Order", &standard), ("Action", &action), ("FR_Citation", &citation)] {
+        for (col, value) in [
+            ("Standard_Order", &standard),
+            ("Action", &action),
+            ("FR_Citation", &citation),
+        ] {
             if !value.is_empty() {
                 e.push_remark(&format!("{col}: {value}"));
             }
@@ -339,7 +379,10 @@ mod tests {
 
     #[test]
     fn aliases_split_on_aka() {
-        assert_eq!(split_aliases("FUYI SUN A/K/A FRANK SUN"), vec!["FUYI SUN", "FRANK SUN"]);
+        assert_eq!(
+            split_aliases("FUYI SUN A/K/A FRANK SUN"),
+            vec!["FUYI SUN", "FRANK SUN"]
+        );
         assert_eq!(split_aliases("I. ASH"), vec!["I. ASH"]);
     }
 }

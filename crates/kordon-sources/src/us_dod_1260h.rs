@@ -18,7 +18,9 @@
 //! latest earlier one), found by name in a first pass over the file.
 
 use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
-use kordon_model::{DateKind, Entity, Link, LinkKind, Name, NameKind, PartialDate, Program, Schema};
+use kordon_model::{
+    DateKind, Entity, Link, LinkKind, Name, NameKind, PartialDate, Program, Schema,
+};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -84,7 +86,11 @@ impl Row {
     }
 
     fn id(&self) -> String {
-        let name = if self.get("Clean Name").is_empty() { self.get("Name") } else { self.get("Clean Name") };
+        let name = if self.get("Clean Name").is_empty() {
+            self.get("Name")
+        } else {
+            self.get("Clean Name")
+        };
         format!("{}-{}", slug(name), self.get("Start date"))
     }
 }
@@ -95,9 +101,16 @@ fn for_each_row(
     mut f: impl FnMut(Row, &mut ParseReport) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
     let mut reader = input::csv_reader(path, true)?;
-    let header = reader.byte_headers().map_err(|e| input::csv_error(path, e))?.clone();
+    let header = reader
+        .byte_headers()
+        .map_err(|e| input::csv_error(path, e))?
+        .clone();
     if header.iter().all(|h| h.is_empty()) {
-        return Err(SourceError::new(path, Location::Line(1), "empty file: no 1260H header line"));
+        return Err(SourceError::new(
+            path,
+            Location::Line(1),
+            "empty file: no 1260H header line",
+        ));
     }
     let names: Vec<String> = header
         .iter()
@@ -106,8 +119,12 @@ fn for_each_row(
     let mut index: Vec<(&'static str, usize)> = Vec::new();
     for col in COLUMNS {
         let i = names.iter().position(|n| n == col).ok_or_else(|| {
-            SourceError::new(path, Location::Line(1), format!("not a 1260H list header: no column `{col}`"))
-                .with_field(col)
+            SourceError::new(
+                path,
+                Location::Line(1),
+                format!("not a 1260H list header: no column `{col}`"),
+            )
+            .with_field(col)
         })?;
         index.push((col, i));
     }
@@ -168,7 +185,10 @@ fn parse_file(
         keys.sort();
         keys.dedup();
         for k in keys.into_iter().filter(|k| !k.is_empty()) {
-            by_name.entry(k).or_default().push((start.clone(), id.clone()));
+            by_name
+                .entry(k)
+                .or_default()
+                .push((start.clone(), id.clone()));
         }
         Ok(())
     })?;
@@ -178,9 +198,16 @@ fn parse_file(
         let warn = |report: &mut ParseReport, field: &str, msg: String| {
             report.warn(Warning::new(path, Location::Line(row.line), msg).with_field(field));
         };
-        let primary = if row.get("Clean Name").is_empty() { row.get("Name") } else { row.get("Clean Name") };
+        let primary = if row.get("Clean Name").is_empty() {
+            row.get("Name")
+        } else {
+            row.get("Clean Name")
+        };
         if primary.is_empty() {
-            return Err(SourceError::new(path, Location::Line(row.line), "row without a name").with_field("Name"));
+            return Err(
+                SourceError::new(path, Location::Line(row.line), "row without a name")
+                    .with_field("Name"),
+            );
         }
         let mut id = row.id();
         let n = seen.entry(id.clone()).or_insert(0);
@@ -188,7 +215,11 @@ fn parse_file(
         if *n > 1 {
             report.bump("duplicate_rows", 1);
             id = format!("{id}-{n}");
-            warn(report, "Clean Name", format!("{primary} listed twice on the same date: kept as {id}"));
+            warn(
+                report,
+                "Clean Name",
+                format!("{primary} listed twice on the same date: kept as {id}"),
+            );
         }
         let mut e = Entity::new(&input.source, &id, Schema::Organization);
         e.push_name(Name::new(primary, NameKind::Primary));
@@ -217,7 +248,9 @@ fn parse_file(
                 Ok(d) => {
                     report.bump("ended", 1);
                     e.push_date(DateKind::Other, d);
-                    e.push_remark(&format!("End date: {value} (no longer on the 1260H list from then)"));
+                    e.push_remark(&format!(
+                        "End date: {value} (no longer on the 1260H list from then)"
+                    ));
                 }
                 Err(_) => {
                     report.bump("invalid_dates", 1);
@@ -233,7 +266,11 @@ fn parse_file(
             let target = candidates.and_then(|c| {
                 c.iter()
                     .find(|(s, _)| s == start)
-                    .or_else(|| c.iter().filter(|(s, _)| s.as_str() <= start).max_by(|a, b| a.0.cmp(&b.0)))
+                    .or_else(|| {
+                        c.iter()
+                            .filter(|(s, _)| s.as_str() <= start)
+                            .max_by(|a, b| a.0.cmp(&b.0))
+                    })
                     .map(|(_, id)| format!("{}:{id}", input.source))
             });
             if target.is_none() {
@@ -267,11 +304,20 @@ mod tests {
 
     #[test]
     fn names_split_on_semicolons_and_tight_commas_only() {
-        assert_eq!(split_names("Knownsec,Beijing Kownsec"), vec!["Knownsec", "Beijing Kownsec"]);
-        assert_eq!(split_names("China Avionics Systems Co., Ltd."), vec!["China Avionics Systems Co., Ltd."]);
+        assert_eq!(
+            split_names("Knownsec,Beijing Kownsec"),
+            vec!["Knownsec", "Beijing Kownsec"]
+        );
+        assert_eq!(
+            split_names("China Avionics Systems Co., Ltd."),
+            vec!["China Avionics Systems Co., Ltd."]
+        );
         assert_eq!(
             split_names("Zhonghang Electronic Measuring Instruments Company Limited; ZEMIC"),
-            vec!["Zhonghang Electronic Measuring Instruments Company Limited", "ZEMIC"]
+            vec![
+                "Zhonghang Electronic Measuring Instruments Company Limited",
+                "ZEMIC"
+            ]
         );
     }
 

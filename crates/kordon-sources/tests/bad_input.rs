@@ -20,7 +20,11 @@ use std::path::PathBuf;
 const PLACEHOLDER: &str = "parser not implemented yet";
 
 fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/lists/")).join(rel)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/lists/"
+    ))
+    .join(rel)
 }
 
 fn seed(target: &str, name: &str) -> Vec<u8> {
@@ -34,8 +38,15 @@ fn seed(target: &str, name: &str) -> Vec<u8> {
 /// `at`, a few bytes into the next line.
 fn cut_mid_record(bytes: &[u8], at: usize) -> Vec<u8> {
     let at = at.min(bytes.len() / 2);
-    let nl = bytes[at..].iter().position(|&b| b == b'\n').map(|i| at + i + 1).unwrap_or(at);
-    let line_len = bytes[nl..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - nl);
+    let nl = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i + 1)
+        .unwrap_or(at);
+    let line_len = bytes[nl..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len() - nl);
     bytes[..nl + (line_len / 2).clamp(1, 10).min(line_len)].to_vec()
 }
 
@@ -64,10 +75,15 @@ fn companions(target: &str) -> Vec<Vec<u8>> {
             head_lines(shared("ofac/alt.csv"), 200),
             head_lines(shared("ofac/sdn_comments.csv"), 20),
         ],
-        "uk_tables" => ["subject_names", "subject_countries", "subject_dobs", "subject_identifiers"]
-            .iter()
-            .map(|t| head_lines(shared(&format!("uk/covyr-derived/{t}.csv")), 300))
-            .collect(),
+        "uk_tables" => [
+            "subject_names",
+            "subject_countries",
+            "subject_dobs",
+            "subject_identifiers",
+        ]
+        .iter()
+        .map(|t| head_lines(shared(&format!("uk/covyr-derived/{t}.csv")), 300))
+        .collect(),
         _ => Vec::new(),
     }
 }
@@ -93,7 +109,10 @@ fn truncated(target: &str) -> Vec<u8> {
         "uk_xml" => cut_mid_record(&seed("uk_xml", "hand_written.xml"), 1200),
         "uk_tables" => real("uk/covyr-derived/subjects.csv", 8 << 10),
         "us_csl" => real("us_trade_csl/csl_partial.csv", 64 << 10),
-        "ftm" => real("opensanctions/yente-fixtures/zala/entities.ftm.json", 64 << 10),
+        "ftm" => real(
+            "opensanctions/yente-fixtures/zala/entities.ftm.json",
+            64 << 10,
+        ),
         "us_bis_dpl" => real("us_bis/dpl.txt", 64 << 10),
         "us_dod_1260h" => real("us_dod_1260h/sanctions.csv", 32 << 10),
         other => panic!("no truncation case for {other}"),
@@ -107,12 +126,21 @@ fn oversize_seed(target: &str) -> (Vec<u8>, &'static str) {
         "ofac_csv" => (seed(target, "sdn_set"), "AEROCARIBBEAN AIRLINES"),
         "ofac_advanced" => (seed(target, "one_distinct_party.xml"), "AL-RAMAHI"),
         "un" => (seed(target, "one_individual.xml"), "ERIC"),
-        "eu_fsf" => (seed(target, "hand_written_person.xml"), "UNSC RESOLUTION 1483"),
-        "eu_journal" => (seed(target, "32014R0269.csv"), "Igor Sergeievich SHEVCHENKO"),
+        "eu_fsf" => (
+            seed(target, "hand_written_person.xml"),
+            "UNSC RESOLUTION 1483",
+        ),
+        "eu_journal" => (
+            seed(target, "32014R0269.csv"),
+            "Igor Sergeievich SHEVCHENKO",
+        ),
         "uk_csv" => (seed(target, "hand_written.csv"), "Owner of ZALA Aero."),
         "uk_xml" => (seed(target, "hand_written.xml"), "Owner of ZALA Aero."),
         "uk_tables" => (seed(target, "tables"), "Haji Alim Hawala"),
-        "us_csl" => (seed(target, "format_2025.csv"), "Sinobright Import and Export Company"),
+        "us_csl" => (
+            seed(target, "format_2025.csv"),
+            "Sinobright Import and Export Company",
+        ),
         "ftm" => (seed(target, "relations.delta.json"), "Ivan PETROV"),
         "us_bis_dpl" => (seed(target, "head.txt"), "AARON ABRAHAM VILLA"),
         "us_dod_1260h" => (seed(target, "mixed.csv"), "ZEMIC"),
@@ -143,14 +171,24 @@ fn check(target: &str, case: &str, data: &[u8], need_place: bool) -> Verdict {
     let (_, names) = harness::spec(target).unwrap();
     let file = names[0];
     let outcome = harness::run(target, data).unwrap();
-    let located = |l: &Location| matches!(l, Location::Line(n) if *n > 0) || matches!(l, Location::Xml { .. });
+    let located = |l: &Location| {
+        matches!(l, Location::Line(n) if *n > 0) || matches!(l, Location::Xml { .. })
+    };
     match outcome.result {
-        Err(SourceError { ref message, .. }) if message.contains(PLACEHOLDER) => Verdict::NotImplemented,
+        Err(SourceError { ref message, .. }) if message.contains(PLACEHOLDER) => {
+            Verdict::NotImplemented
+        }
         Err(e) => {
             let shown = e.to_string();
-            assert!(shown.contains(file), "{target}/{case}: error does not name {file}: {shown}");
+            assert!(
+                shown.contains(file),
+                "{target}/{case}: error does not name {file}: {shown}"
+            );
             if need_place {
-                assert!(located(&e.location), "{target}/{case}: error has no line or XML path: {shown}");
+                assert!(
+                    located(&e.location),
+                    "{target}/{case}: error has no line or XML path: {shown}"
+                );
             }
             Verdict::Passed
         }
@@ -189,7 +227,9 @@ fn run_case(case: &str, mut make: impl FnMut(&str) -> Option<(Vec<u8>, bool)>) {
 
 #[test]
 fn truncated_real_files() {
-    run_case("truncated", |t| Some((with_companions(t, truncated(t)), true)));
+    run_case("truncated", |t| {
+        Some((with_companions(t, truncated(t)), true))
+    });
 }
 
 #[test]
@@ -238,11 +278,18 @@ fn twenty_megabyte_field_or_text_node() {
                 assert!(e.to_string().contains(file), "{target}: {e}");
             }
             // Accepted: a 20 MB name is odd but well-formed.
-            Ok(report) => assert!(report.entities >= 1, "{target}: accepted but emitted nothing"),
+            Ok(report) => assert!(
+                report.entities >= 1,
+                "{target}: accepted but emitted nothing"
+            ),
         }
         if let (Some(b), Some(a)) = (before, peak_rss()) {
             let grown = a.saturating_sub(b);
-            assert!(grown < 600 << 20, "{target}: peak memory grew {} MiB for a 20 MiB field", grown >> 20);
+            assert!(
+                grown < 600 << 20,
+                "{target}: peak memory grew {} MiB for a 20 MiB field",
+                grown >> 20
+            );
         }
     }
     if !skipped.is_empty() {

@@ -1097,8 +1097,17 @@ fn one_import_never_gives_two_inputs_the_same_key() {
     keys.dedup();
     assert_eq!(keys.len(), n, "duplicate keys in {keys:?}");
     let sdn = inputs.iter().find(|i| i.source == "us_ofac_sdn").unwrap();
-    assert!(sdn.files.iter().any(|f| f.ends_with("ofac/sdn.csv")), "the top-level set keeps the plain key");
-    assert!(keys.contains(&"us_ofac_sdn_snapshot_2021_07_07"), "{keys:?}");
+    assert!(
+        sdn.files.iter().any(|f| f.ends_with("ofac/sdn.csv")),
+        "the top-level set keeps the plain key"
+    );
+    assert!(
+        keys.contains(&"us_ofac_sdn_snapshot_2021_07_07"),
+        "{keys:?}"
+    );
     let csl = inputs.iter().find(|i| i.source == "us_trade_csl").unwrap();
-    assert!(csl.files[0].ends_with("csl_partial.csv"), "the larger file keeps the plain key");
+    assert!(
+        csl.files[0].ends_with("csl_partial.csv"),
+        "the larger file keeps the plain key"
+    );
 }

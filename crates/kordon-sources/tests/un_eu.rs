@@ -875,7 +875,13 @@ fn eu_fsf_malformed_files_name_file_and_path() {
     )
     .unwrap();
     let err = parse_to_vec(&one_source(&foreign, Format::EuFsfXml)).expect_err("foreign root");
-    assert_eq!(err.location, Location::Xml { path: "/list".into(), byte: 0 });
+    assert_eq!(
+        err.location,
+        Location::Xml {
+            path: "/list".into(),
+            byte: 0
+        }
+    );
     assert!(err.message.contains("expected <export>"), "{err}");
 }
 

@@ -132,12 +132,28 @@ impl Store {
 pub fn entity_changes(before: &Entity, after: &Entity) -> Vec<FieldChange> {
     let fields: Vec<(&str, fn(&Entity) -> Vec<String>)> = vec![
         ("schema", |e| vec![e.schema.as_str().to_string()]),
-        ("names", |e| e.names.iter().map(|n| format!("{:?}: {}", n.kind, n.full)).collect()),
-        ("dates", |e| e.dates.iter().map(|d| format!("{:?} {}", d.kind, d.date)).collect()),
+        ("names", |e| {
+            e.names
+                .iter()
+                .map(|n| format!("{:?}: {}", n.kind, n.full))
+                .collect()
+        }),
+        ("dates", |e| {
+            e.dates
+                .iter()
+                .map(|d| format!("{:?} {}", d.kind, d.date))
+                .collect()
+        }),
         ("countries", |e| {
             e.countries
                 .iter()
-                .map(|c| format!("{:?} {}", c.role, c.code.clone().unwrap_or_else(|| c.text.clone())))
+                .map(|c| {
+                    format!(
+                        "{:?} {}",
+                        c.role,
+                        c.code.clone().unwrap_or_else(|| c.text.clone())
+                    )
+                })
                 .collect()
         }),
         ("addresses", |e| {
@@ -152,14 +168,27 @@ pub fn entity_changes(before: &Entity, after: &Entity) -> Vec<FieldChange> {
                 .map(|i| format!("{} {}", i.kind.as_str(), i.value))
                 .collect()
         }),
-        ("programs", |e| e.programs.iter().map(|p| p.code.clone()).collect()),
+        ("programs", |e| {
+            e.programs.iter().map(|p| p.code.clone()).collect()
+        }),
         ("links", |e| {
             e.links
                 .iter()
-                .map(|l| format!("{:?} {}", l.kind, l.target_id.clone().or(l.target_name.clone()).unwrap_or_default()))
+                .map(|l| {
+                    format!(
+                        "{:?} {}",
+                        l.kind,
+                        l.target_id
+                            .clone()
+                            .or(l.target_name.clone())
+                            .unwrap_or_default()
+                    )
+                })
                 .collect()
         }),
-        ("listed_on", |e| e.listed_on.iter().map(|d| d.to_string()).collect()),
+        ("listed_on", |e| {
+            e.listed_on.iter().map(|d| d.to_string()).collect()
+        }),
         ("remarks", |e| e.remarks.clone()),
         ("other", |e| {
             let mut v = vec![];

@@ -25,26 +25,25 @@ pub struct HttpValidators {
 
 impl Store {
     pub fn http_validators(&self, url: &str) -> Result<Option<HttpValidators>, StoreError> {
-        self.db(
-            self.conn
-                .query_row(
-                    "SELECT url, source, etag, last_modified, sha256, bytes, fetched_at
+        self.db(self
+            .conn
+            .query_row(
+                "SELECT url, source, etag, last_modified, sha256, bytes, fetched_at
                      FROM http_validators WHERE url = ?1",
-                    params![url],
-                    |r| {
-                        Ok(HttpValidators {
-                            url: r.get(0)?,
-                            source: r.get(1)?,
-                            etag: r.get(2)?,
-                            last_modified: r.get(3)?,
-                            sha256: r.get(4)?,
-                            bytes: r.get::<_, i64>(5)? as u64,
-                            fetched_at: r.get(6)?,
-                        })
-                    },
-                )
-                .optional(),
-        )
+                params![url],
+                |r| {
+                    Ok(HttpValidators {
+                        url: r.get(0)?,
+                        source: r.get(1)?,
+                        etag: r.get(2)?,
+                        last_modified: r.get(3)?,
+                        sha256: r.get(4)?,
+                        bytes: r.get::<_, i64>(5)? as u64,
+                        fetched_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional())
     }
 
     pub fn save_http_validators(&self, v: &HttpValidators) -> Result<(), StoreError> {
@@ -74,14 +73,13 @@ impl Store {
     /// freshness check should use the later of this and the version's
     /// `imported_at`: a list that did not change for a month is not stale.
     pub fn last_checked(&self, source: &str) -> Result<Option<i64>, StoreError> {
-        self.db(
-            self.conn
-                .query_row(
-                    "SELECT checked_at FROM source_checks WHERE source = ?1",
-                    params![source],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )
+        self.db(self
+            .conn
+            .query_row(
+                "SELECT checked_at FROM source_checks WHERE source = ?1",
+                params![source],
+                |r| r.get(0),
+            )
+            .optional())
     }
 }

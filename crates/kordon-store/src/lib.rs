@@ -91,7 +91,10 @@ pub struct ImportGuard {
 
 impl Default for ImportGuard {
     fn default() -> Self {
-        ImportGuard { max_loss_share: 0.05, force: false }
+        ImportGuard {
+            max_loss_share: 0.05,
+            force: false,
+        }
     }
 }
 
@@ -173,7 +176,11 @@ impl Store {
         // replacing it: importing one delta file alone must not drop every
         // entity it does not mention.
         let delta = kordon_sources::ftm::is_delta(input)?;
-        let deleted = if delta { kordon_sources::ftm::deleted_ids(input)? } else { Vec::new() };
+        let deleted = if delta {
+            kordon_sources::ftm::deleted_ids(input)?
+        } else {
+            Vec::new()
+        };
         let tx = self.conn.transaction().map_err(&dberr)?;
         let base: Option<(i64, String)> = if delta {
             tx.query_row(
@@ -218,7 +225,11 @@ impl Store {
                 .map_err(&dberr)?;
             let mut sink = |e: Entity| -> Result<(), SourceError> {
                 let body = serde_json::to_vec(&e).map_err(|err| {
-                    SourceError::new(&input.files[0], kordon_sources::Location::File, err.to_string())
+                    SourceError::new(
+                        &input.files[0],
+                        kordon_sources::Location::File,
+                        err.to_string(),
+                    )
                 })?;
                 let hash = Sha256::digest(&body);
                 let to_src = |err: rusqlite::Error| {
@@ -292,7 +303,11 @@ impl Store {
                 let version = self
                     .version(*base_id)?
                     .ok_or_else(|| StoreError::Invalid(format!("version {base_id} vanished")))?;
-                return Ok(ImportOutcome { version, unchanged: true, new_bodies: 0 });
+                return Ok(ImportOutcome {
+                    version,
+                    unchanged: true,
+                    new_bodies: 0,
+                });
             }
         }
         // Same content as the current version: keep the current version and
@@ -338,7 +353,14 @@ impl Store {
         tx.execute(
             "UPDATE source_versions SET content_hash = ?2, entities = ?3, names = ?4, report = ?5,
              published = ?6 WHERE version_id = ?1",
-            params![version_id, content_hash, entities as i64, names as i64, report_json, report.published],
+            params![
+                version_id,
+                content_hash,
+                entities as i64,
+                names as i64,
+                report_json,
+                report.published
+            ],
         )
         .map_err(&dberr)?;
         tx.execute(
@@ -360,7 +382,9 @@ impl Store {
 
     fn version(&self, version_id: i64) -> Result<Option<SourceVersion>, StoreError> {
         let mut stmt = self.db(self.conn.prepare_cached(VERSION_SELECT_BY_ID))?;
-        let v = self.db(stmt.query_row(params![version_id], row_to_version).optional())?;
+        let v = self.db(stmt
+            .query_row(params![version_id], row_to_version)
+            .optional())?;
         v.transpose()
     }
 
@@ -405,16 +429,14 @@ impl Store {
              JOIN entity_bodies b ON b.hash = ve.hash
              WHERE ve.entity_id = ?1",
         ))?;
-        let body: Option<Vec<u8>> = self.db(stmt.query_row(params![id], |r| r.get(0)).optional())?;
+        let body: Option<Vec<u8>> =
+            self.db(stmt.query_row(params![id], |r| r.get(0)).optional())?;
         body.map(|b| decode(id, &b)).transpose()
     }
 
     /// Every entity of every current version, streamed to `f` (no need to hold
     /// the raw rows and the decoded entities at once).
-    pub fn for_each_current_entity(
-        &self,
-        f: &mut dyn FnMut(Entity),
-    ) -> Result<u64, StoreError> {
+    pub fn for_each_current_entity(&self, f: &mut dyn FnMut(Entity)) -> Result<u64, StoreError> {
         let mut stmt = self.db(self.conn.prepare_cached(
             "SELECT ve.entity_id, b.body FROM current c
              JOIN version_entities ve ON ve.version_id = c.version_id
@@ -459,7 +481,10 @@ impl Store {
     /// Record that importing `source` failed; the previous version stays
     /// current and `last_failure` reports it until a later import succeeds.
     pub fn record_failure(&self, source: &str, error: &str) -> Result<(), StoreError> {
-        let current = self.current_version_of(source)?.map(|(id, _)| id).unwrap_or(-1);
+        let current = self
+            .current_version_of(source)?
+            .map(|(id, _)| id)
+            .unwrap_or(-1);
         self.db(self.conn.execute(
             "INSERT INTO import_failures (source, failed_at, error, current_version) VALUES (?1, ?2, ?3, ?4)",
             params![source, now_unix(), error, current],
@@ -469,37 +494,35 @@ impl Store {
 
     /// (version id, imported_at) of the current version of `source`.
     fn current_version_of(&self, source: &str) -> Result<Option<(i64, i64)>, StoreError> {
-        self.db(
-            self.conn
-                .query_row(
-                    "SELECT v.version_id, v.imported_at FROM current c JOIN source_versions v
+        self.db(self
+            .conn
+            .query_row(
+                "SELECT v.version_id, v.imported_at FROM current c JOIN source_versions v
                      ON v.version_id = c.version_id WHERE c.source = ?1",
-                    params![source],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional(),
-        )
+                params![source],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional())
     }
 
     /// The newest failure for `source` that happened while its current version
     /// was current (an older failure was cured by a later success).
     pub fn last_failure(&self, source: &str) -> Result<Option<(i64, String)>, StoreError> {
         let current = self.current_version_of(source)?;
-        self.db(
-            self.conn
-                .query_row(
-                    "SELECT failed_at, error FROM import_failures WHERE source = ?1
+        self.db(self
+            .conn
+            .query_row(
+                "SELECT failed_at, error FROM import_failures WHERE source = ?1
                      AND (current_version = ?2 OR (current_version IS NULL AND failed_at >= ?3))
                      ORDER BY failed_at DESC, rowid DESC LIMIT 1",
-                    params![
-                        source,
-                        current.map(|c| c.0).unwrap_or(-1),
-                        current.map(|c| c.1).unwrap_or(i64::MIN)
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional(),
-        )
+                params![
+                    source,
+                    current.map(|c| c.0).unwrap_or(-1),
+                    current.map(|c| c.1).unwrap_or(i64::MIN)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional())
     }
 
     /// Keep the newest `keep` versions of `source` (the current one always
@@ -507,7 +530,10 @@ impl Store {
     /// Returns (versions deleted, bodies deleted).
     pub fn prune(&mut self, source: &str, keep: usize) -> Result<(u64, u64), StoreError> {
         let path = self.path.clone();
-        let dberr = |e: rusqlite::Error| StoreError::Db { path: path.clone(), source: e };
+        let dberr = |e: rusqlite::Error| StoreError::Db {
+            path: path.clone(),
+            source: e,
+        };
         let tx = self.conn.transaction().map_err(&dberr)?;
         let versions = tx
             .execute(
@@ -531,7 +557,9 @@ impl Store {
 
     /// Run SQLite's own integrity check.
     pub fn check_integrity(&self) -> Result<(), StoreError> {
-        let r: String = self.db(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)))?;
+        let r: String = self.db(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0)))?;
         if r == "ok" {
             Ok(())
         } else {
@@ -540,7 +568,8 @@ impl Store {
     }
 }
 
-const VERSION_SELECT_BY_ID: &str = "SELECT v.version_id, v.source, v.format, v.published, v.imported_at,
+const VERSION_SELECT_BY_ID: &str =
+    "SELECT v.version_id, v.source, v.format, v.published, v.imported_at,
         v.content_hash, v.entities, v.names, v.report,
         EXISTS(SELECT 1 FROM current c WHERE c.version_id = v.version_id)
      FROM source_versions v WHERE v.version_id = ?1";

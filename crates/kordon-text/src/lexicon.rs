@@ -61,7 +61,9 @@ pub struct Lexicon {
 
 /// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
 pub fn squash(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, ' ' | '.' | '/' | '&')).collect()
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '/' | '&'))
+        .collect()
 }
 
 /// Marker phrases compare with dots removed but slashes kept ("c/o" is not "co").
@@ -70,7 +72,9 @@ pub fn marker_key(s: &str) -> String {
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 fn word_set(text: &str) -> HashMap<String, ()> {
@@ -86,7 +90,9 @@ fn build() -> Lexicon {
     let mut unspaced_legal_forms = Vec::new();
     let mut international_forms = HashMap::new();
     for line in data_lines(LEGAL_FORMS) {
-        let Some((kind, forms)) = line.split_once(':') else { continue };
+        let Some((kind, forms)) = line.split_once(':') else {
+            continue;
+        };
         for form in forms.split('|') {
             let norm = normalize_text(form);
             if norm.is_empty() {
@@ -96,7 +102,11 @@ fn build() -> Lexicon {
                 international_forms.insert(squash(&norm), ());
                 continue;
             }
-            legal_form_max_tokens = legal_form_max_tokens.max(norm.split([' ', '.', '/']).filter(|t| !t.is_empty()).count());
+            legal_form_max_tokens = legal_form_max_tokens.max(
+                norm.split([' ', '.', '/'])
+                    .filter(|t| !t.is_empty())
+                    .count(),
+            );
             if crate::normalize::dominant_script(&norm).is_unspaced()
                 || crate::normalize::dominant_script(&norm) == Script::Hangul
                 || crate::normalize::dominant_script(&norm) == Script::Myanmar
@@ -112,8 +122,12 @@ fn build() -> Lexicon {
 
     let mut numbers = HashMap::new();
     for line in data_lines(NUMBERS) {
-        let Some((value, words)) = line.split_once(':') else { continue };
-        let Ok(value) = value.trim().parse::<u32>() else { continue };
+        let Some((value, words)) = line.split_once(':') else {
+            continue;
+        };
+        let Ok(value) = value.trim().parse::<u32>() else {
+            continue;
+        };
         for w in words.split_whitespace() {
             numbers.insert(normalize_text(w), value);
         }
@@ -123,33 +137,50 @@ fn build() -> Lexicon {
     let mut concept_of = HashMap::new();
     let mut unspaced_concepts = Vec::new();
     for line in data_lines(CONCEPTS) {
-        let Some((head, words)) = line.split_once(':') else { continue };
+        let Some((head, words)) = line.split_once(':') else {
+            continue;
+        };
         let (canonical, initials) = match head.split_once('/') {
             Some((c, i)) => (c.trim().to_string(), i.trim().to_string()),
             None => (head.trim().to_string(), String::new()),
         };
         let id = concepts.len() as u16;
-        for w in words.split_whitespace().chain(std::iter::once(canonical.as_str())) {
+        for w in words
+            .split_whitespace()
+            .chain(std::iter::once(canonical.as_str()))
+        {
             let norm = normalize_text(w);
             let sc = crate::normalize::dominant_script(&norm);
-            if (sc.is_unspaced() || matches!(sc, Script::Hangul | Script::Myanmar)) && norm.chars().count() >= 2 {
+            if (sc.is_unspaced() || matches!(sc, Script::Hangul | Script::Myanmar))
+                && norm.chars().count() >= 2
+            {
                 unspaced_concepts.push(norm.clone());
             }
             concept_of.entry(squash(&norm)).or_insert(id);
         }
-        concepts.push(Concept { id, canonical, initials });
+        concepts.push(Concept {
+            id,
+            canonical,
+            initials,
+        });
     }
 
     let mut markers = Vec::new();
     for line in data_lines(NAME_MARKERS) {
-        let Some((kind, phrases)) = line.split_once(':') else { continue };
+        let Some((kind, phrases)) = line.split_once(':') else {
+            continue;
+        };
         let kind = match kind.trim() {
             "former" => MarkerKind::Former,
             "alias" => MarkerKind::Alias,
             _ => MarkerKind::Drop,
         };
         for p in phrases.split('|') {
-            let toks: Vec<String> = normalize_text(p).split_whitespace().map(marker_key).filter(|t| !t.is_empty()).collect();
+            let toks: Vec<String> = normalize_text(p)
+                .split_whitespace()
+                .map(marker_key)
+                .filter(|t| !t.is_empty())
+                .collect();
             if !toks.is_empty() {
                 markers.push((toks, kind));
             }
@@ -184,9 +215,13 @@ fn build() -> Lexicon {
         let mut words = line.split_whitespace();
         let Some(head) = words.next() else { continue };
         let head = normalize_text(head);
-        person_name_group.entry(head.clone()).or_insert(head.clone());
+        person_name_group
+            .entry(head.clone())
+            .or_insert(head.clone());
         for w in words {
-            person_name_group.entry(normalize_text(w)).or_insert(head.clone());
+            person_name_group
+                .entry(normalize_text(w))
+                .or_insert(head.clone());
         }
     }
 
@@ -241,6 +276,8 @@ impl Lexicon {
         self.international_forms.contains_key(squashed)
     }
     pub fn concept(&self, token: &str) -> Option<&Concept> {
-        self.concept_of.get(&squash(token)).map(|&id| &self.concepts[id as usize])
+        self.concept_of
+            .get(&squash(token))
+            .map(|&id| &self.concepts[id as usize])
     }
 }

@@ -49,9 +49,12 @@ impl NameVariant {
 
     /// Identifying tokens: words, generic words and numbers.
     pub fn core_tokens(&self) -> impl Iterator<Item = &Token> {
-        self.tokens
-            .iter()
-            .filter(|t| matches!(t.class, TokenClass::Word | TokenClass::Generic | TokenClass::Number))
+        self.tokens.iter().filter(|t| {
+            matches!(
+                t.class,
+                TokenClass::Word | TokenClass::Generic | TokenClass::Number
+            )
+        })
     }
 
     /// Initials of the core words, in order ("izhevsk electromechanical plant kupol" → "iepk").
@@ -109,14 +112,23 @@ pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
             .collect();
         let schemes = renderings.iter().map(Vec::len).max().unwrap_or(1).max(1);
         for scheme in 0..schemes {
-            let mut latin_words: Vec<(String, Option<(TokenClass, Option<String>, String)>)> = Vec::new();
+            let mut latin_words: Vec<(String, Option<(TokenClass, Option<String>, String)>)> =
+                Vec::new();
             for (r, options) in raw.iter().zip(&renderings) {
                 let chosen = &options[scheme.min(options.len() - 1)];
                 let pieces: Vec<&str> = chosen.split_whitespace().collect();
                 match &r.class {
                     Some(class) => {
-                        let text: String = if class.0 == TokenClass::LegalForm { r.text.clone() } else { pieces.concat() };
-                        let text = if text.is_ascii() { text } else { any_ascii::any_ascii(&text).to_lowercase() };
+                        let text: String = if class.0 == TokenClass::LegalForm {
+                            r.text.clone()
+                        } else {
+                            pieces.concat()
+                        };
+                        let text = if text.is_ascii() {
+                            text
+                        } else {
+                            any_ascii::any_ascii(&text).to_lowercase()
+                        };
                         latin_words.push((squash_latin(&text), Some(class.clone())));
                     }
                     None => {
@@ -140,20 +152,36 @@ pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
             } else {
                 // The Latin pass merged tokens into a multi-word legal form;
                 // take its result, keeping native classes where it did not merge.
-                latin_classes.into_iter().map(|lc| tokens::finish(lc.text, lc.class)).collect()
+                latin_classes
+                    .into_iter()
+                    .map(|lc| tokens::finish(lc.text, lc.class))
+                    .collect()
             };
-            let v = NameVariant { segment: seg.kind, scheme, transliterated, tokens };
+            let v = NameVariant {
+                segment: seg.kind,
+                scheme,
+                transliterated,
+                tokens,
+            };
             if !v.tokens.is_empty() && !variants.iter().any(|o| o.tokens == v.tokens) {
                 variants.push(v);
             }
         }
     }
-    AnalyzedName { original: text.to_string(), normalized, script: script.as_str(), variants }
+    AnalyzedName {
+        original: text.to_string(),
+        normalized,
+        script: script.as_str(),
+        variants,
+    }
 }
 
 /// Keep only ASCII letters and digits of a transliterated word.
 fn squash_latin(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -161,15 +189,25 @@ mod tests {
     use super::*;
 
     fn classes(text: &str, schema: Schema) -> Vec<(String, TokenClass)> {
-        analyze_name(text, schema).variants[0].tokens.iter().map(|t| (t.text.clone(), t.class)).collect()
+        analyze_name(text, schema).variants[0]
+            .tokens
+            .iter()
+            .map(|t| (t.text.clone(), t.class))
+            .collect()
     }
 
     #[test]
     fn legal_forms_are_recognised_in_many_spellings() {
-        let c = classes("Kaszubska Wytwórnia Pierogów Bielawa Sp. z o.o.", Schema::Organization);
+        let c = classes(
+            "Kaszubska Wytwórnia Pierogów Bielawa Sp. z o.o.",
+            Schema::Organization,
+        );
         assert_eq!(c.last().map(|x| x.1), Some(TokenClass::LegalForm));
         assert_eq!(c.len(), 5);
-        let c = classes("Rancho Vercel Importadora S.A. de C.V.", Schema::Organization);
+        let c = classes(
+            "Rancho Vercel Importadora S.A. de C.V.",
+            Schema::Organization,
+        );
         assert_eq!(c.last().map(|x| x.1), Some(TokenClass::LegalForm));
         let a = analyze_name("ООО Ромашка", Schema::Organization);
         assert_eq!(a.variants[0].tokens[0].class, TokenClass::LegalForm);
@@ -181,24 +219,40 @@ mod tests {
     #[test]
     fn numbers_in_words_and_roman_numerals_agree() {
         let a = analyze_name("Seraphine Navigation II S.A.", Schema::Organization);
-        let n: Vec<_> = a.variants[0].tokens.iter().filter(|t| t.class == TokenClass::Number).collect();
+        let n: Vec<_> = a.variants[0]
+            .tokens
+            .iter()
+            .filter(|t| t.class == TokenClass::Number)
+            .collect();
         assert_eq!(n[0].key.as_deref(), Some("2"));
         let b = analyze_name("Brasskey Shipping Three Inc.", Schema::Organization);
-        assert!(b.variants[0].tokens.iter().any(|t| t.key.as_deref() == Some("3")));
+        assert!(b.variants[0]
+            .tokens
+            .iter()
+            .any(|t| t.key.as_deref() == Some("3")));
     }
 
     #[test]
     fn concepts_give_acronym_letters() {
-        let a = analyze_name("Izhevsk Elektromekhanichesky Zavod Kupol", Schema::Organization);
+        let a = analyze_name(
+            "Izhevsk Elektromekhanichesky Zavod Kupol",
+            Schema::Organization,
+        );
         assert_eq!(a.variants[0].initials(), "iemzk");
-        let b = analyze_name("Izhevsk Electromechanical Plant Kupol", Schema::Organization);
+        let b = analyze_name(
+            "Izhevsk Electromechanical Plant Kupol",
+            Schema::Organization,
+        );
         assert_eq!(b.variants[0].initials(), "iempk");
     }
 
     #[test]
     fn cyrillic_names_get_latin_variants() {
         let a = analyze_name("АО ИЭМЗ Купол", Schema::Organization);
-        assert!(a.variants.iter().any(|v| v.text().contains("kupol")), "{a:?}");
+        assert!(
+            a.variants.iter().any(|v| v.text().contains("kupol")),
+            "{a:?}"
+        );
         assert_eq!(a.script, "Cyrl");
     }
 

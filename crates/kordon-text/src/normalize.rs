@@ -71,7 +71,11 @@ pub fn char_script(c: char) -> Option<Script> {
         }
         0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
         0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => Script::Hangul,
-        0x2E80..=0x2FDF | 0x3005..=0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        0x2E80..=0x2FDF
+        | 0x3005..=0x3007
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
         | 0x20000..=0x2FFFF => Script::Han,
         0x0E00..=0x0E7F => Script::Thai,
         0x1000..=0x109F | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F => Script::Myanmar,
@@ -121,7 +125,25 @@ fn ascii_digit(c: char) -> Option<char> {
 /// Marks that are part of a word rather than separators: apostrophes of every
 /// kind, Hebrew geresh/gershayim, ASCII quotes. "Qa'ida" and "Qaida" are one word.
 fn is_word_joiner_mark(c: char) -> bool {
-    matches!(c, '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' | '´' | '"' | '״' | '׳' | '“' | '”' | '„' | '«' | '»' | '‹' | '›')
+    matches!(
+        c,
+        '\'' | '’'
+            | '‘'
+            | 'ʼ'
+            | 'ʻ'
+            | '`'
+            | '´'
+            | '"'
+            | '״'
+            | '׳'
+            | '“'
+            | '”'
+            | '„'
+            | '«'
+            | '»'
+            | '‹'
+            | '›'
+    )
 }
 
 /// Full normalisation: NFKC, invisible characters removed, lower case, native
@@ -177,7 +199,24 @@ pub fn normalize_basic(s: &str) -> String {
 }
 
 fn is_separator_symbol(c: char) -> bool {
-    matches!(c, '–' | '—' | '‐' | '‑' | '‒' | '·' | '•' | '・' | '、' | '。' | '，' | '（' | '）' | '«' | '»' | '\u{05BE}')
+    matches!(
+        c,
+        '–' | '—'
+            | '‐'
+            | '‑'
+            | '‒'
+            | '·'
+            | '•'
+            | '・'
+            | '、'
+            | '。'
+            | '，'
+            | '（'
+            | '）'
+            | '«'
+            | '»'
+            | '\u{05BE}'
+    )
 }
 
 /// Combining marks (general category M) in the blocks names use.
@@ -225,5 +264,7 @@ pub fn fold_homoglyphs(token: &str) -> String {
 
 /// Whether the text contains any letter outside Latin.
 pub fn has_non_latin(s: &str) -> bool {
-    s.chars().filter_map(char_script).any(|sc| sc != Script::Latin)
+    s.chars()
+        .filter_map(char_script)
+        .any(|sc| sc != Script::Latin)
 }

@@ -62,9 +62,28 @@ pub fn skeleton(token: &str) -> String {
 /// folded to one spelling; longest first. From Russian/Ukrainian (BGN, ISO 9,
 /// German and French conventions), Arabic and Hebrew romanisations.
 const ROMAN_FOLDS: [(&str, &str); 22] = [
-    ("shch", "sc"), ("tsch", "c"), ("sch", "s"), ("kh", "h"), ("ch", "c"), ("tz", "c"), ("ts", "c"),
-    ("zh", "j"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ck", "k"),
-    ("iy", "i"), ("yi", "i"), ("yy", "i"), ("ij", "i"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("ya", "ia"),
+    ("shch", "sc"),
+    ("tsch", "c"),
+    ("sch", "s"),
+    ("kh", "h"),
+    ("ch", "c"),
+    ("tz", "c"),
+    ("ts", "c"),
+    ("zh", "j"),
+    ("sh", "s"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("gh", "g"),
+    ("ck", "k"),
+    ("iy", "i"),
+    ("yi", "i"),
+    ("yy", "i"),
+    ("ij", "i"),
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+    ("ya", "ia"),
 ];
 
 /// Fold romanisation differences: the letter groups above, then w→v, y→i,
@@ -109,8 +128,14 @@ mod tests {
 
     #[test]
     fn romanisation_fold_merges_schemes() {
-        assert_eq!(romanisation_fold("khotintsev"), romanisation_fold("hotincev"));
-        assert_eq!(romanisation_fold("zhytomyrskyi"), romanisation_fold("zhitomirskiy"));
+        assert_eq!(
+            romanisation_fold("khotintsev"),
+            romanisation_fold("hotincev")
+        );
+        assert_eq!(
+            romanisation_fold("zhytomyrskyi"),
+            romanisation_fold("zhitomirskiy")
+        );
         assert_ne!(romanisation_fold("karimi"), romanisation_fold("kariuki"));
     }
 

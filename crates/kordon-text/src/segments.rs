@@ -110,8 +110,14 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
                         first_len = main.len();
                     }
                 }
-                Some(MarkerKind::Former) => others.push(Segment { kind: SegmentKind::Former, text: strip_years(&text) }),
-                Some(MarkerKind::Alias) => others.push(Segment { kind: SegmentKind::Alias, text: strip_years(&text) }),
+                Some(MarkerKind::Former) => others.push(Segment {
+                    kind: SegmentKind::Former,
+                    text: strip_years(&text),
+                }),
+                Some(MarkerKind::Alias) => others.push(Segment {
+                    kind: SegmentKind::Alias,
+                    text: strip_years(&text),
+                }),
             }
         }
         // A drop marker in a later bracket or comma segment drops the whole segment.
@@ -122,8 +128,14 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
     }
     let mut out = Vec::new();
     if !main.is_empty() {
-        out.push(Segment { kind: SegmentKind::Main, text: main.join(" ") });
-        let first_words = main[..first_len].iter().map(|m| m.split(' ').count()).sum::<usize>();
+        out.push(Segment {
+            kind: SegmentKind::Main,
+            text: main.join(" "),
+        });
+        let first_words = main[..first_len]
+            .iter()
+            .map(|m| m.split(' ').count())
+            .sum::<usize>();
         if main.len() > first_len && first_len > 0 && first_words >= 2 {
             // The first segment plus any later segment that is only a legal form.
             let mut short: Vec<String> = main[..first_len].to_vec();
@@ -134,7 +146,10 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
                     short.push(extra.clone());
                 }
             }
-            out.push(Segment { kind: SegmentKind::Short, text: short.join(" ") });
+            out.push(Segment {
+                kind: SegmentKind::Short,
+                text: short.join(" "),
+            });
         }
     }
     out.extend(others.into_iter().filter(|s| !s.text.is_empty()));
@@ -145,7 +160,11 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
 fn strip_years(text: &str) -> String {
     let mut words: Vec<&str> = text.split(' ').collect();
     while words.len() > 1
-        && words.last().is_some_and(|w| w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) && (w.starts_with("19") || w.starts_with("20")))
+        && words.last().is_some_and(|w| {
+            w.len() == 4
+                && w.chars().all(|c| c.is_ascii_digit())
+                && (w.starts_with("19") || w.starts_with("20"))
+        })
     {
         words.pop();
     }
@@ -157,7 +176,10 @@ mod tests {
     use super::*;
 
     fn kinds(raw: &str) -> Vec<(SegmentKind, String)> {
-        split_segments(raw, Schema::Unknown).into_iter().map(|s| (s.kind, s.text)).collect()
+        split_segments(raw, Schema::Unknown)
+            .into_iter()
+            .map(|s| (s.kind, s.text))
+            .collect()
     }
 
     #[test]
@@ -173,8 +195,14 @@ mod tests {
 
     #[test]
     fn labels_and_branches_are_dropped() {
-        assert_eq!(kinds("FIELD 59: BLACKWOOD CATTLE CO PTY LTD")[0].1, "blackwood cattle co pty ltd");
-        assert_eq!(kinds("Kisumu Lakeside Motors Ltd (Kakamega Branch)")[0].1, "kisumu lakeside motors ltd");
+        assert_eq!(
+            kinds("FIELD 59: BLACKWOOD CATTLE CO PTY LTD")[0].1,
+            "blackwood cattle co pty ltd"
+        );
+        assert_eq!(
+            kinds("Kisumu Lakeside Motors Ltd (Kakamega Branch)")[0].1,
+            "kisumu lakeside motors ltd"
+        );
     }
 
     #[test]

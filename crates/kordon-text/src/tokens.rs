@@ -73,17 +73,29 @@ pub(crate) fn split_words(norm: &str) -> Vec<String> {
     let mut out = Vec::new();
     for chunk in norm.split_whitespace() {
         let script = dominant_script(chunk);
-        let pieces: Vec<String> = if matches!(script, Script::Han | Script::Kana | Script::Hangul | Script::Myanmar | Script::Thai) {
+        let pieces: Vec<String> = if matches!(
+            script,
+            Script::Han | Script::Kana | Script::Hangul | Script::Myanmar | Script::Thai
+        ) {
             cut_unspaced(chunk, &lex.unspaced_legal_forms)
                 .into_iter()
-                .flat_map(|p| if lex.unspaced_legal_forms.contains(&p) { vec![p] } else { cut_unspaced(&p, &lex.unspaced_concepts) })
+                .flat_map(|p| {
+                    if lex.unspaced_legal_forms.contains(&p) {
+                        vec![p]
+                    } else {
+                        cut_unspaced(&p, &lex.unspaced_concepts)
+                    }
+                })
                 .collect()
         } else {
             vec![chunk.to_string()]
         };
         for piece in pieces {
             // "M/V", "A/S", "S.A." stay whole when the lexicon knows them as one word.
-            if lex.vessel_prefixes.contains_key(&piece) || lex.legal_form(&squash(&piece)).is_some() || lex.concept(&piece).is_some() {
+            if lex.vessel_prefixes.contains_key(&piece)
+                || lex.legal_form(&squash(&piece)).is_some()
+                || lex.concept(&piece).is_some()
+            {
                 out.push(piece.trim_matches('.').to_string());
                 continue;
             }
@@ -161,13 +173,21 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
         let w = &words[i];
         let position = out.len();
         let is_last = i + 1 == words.len();
-        out.push(RawToken { text: w.clone(), class: classify_word(w, schema, position, is_last) });
+        out.push(RawToken {
+            text: w.clone(),
+            class: classify_word(w, schema, position, is_last),
+        });
         i += 1;
     }
     out
 }
 
-fn classify_word(w: &str, schema: Schema, position: usize, is_last: bool) -> Option<(TokenClass, Option<String>, String)> {
+fn classify_word(
+    w: &str,
+    schema: Schema,
+    position: usize,
+    is_last: bool,
+) -> Option<(TokenClass, Option<String>, String)> {
     let lex = lexicon();
     let person = schema == Schema::Person;
     if w == "&" {
@@ -175,7 +195,11 @@ fn classify_word(w: &str, schema: Schema, position: usize, is_last: bool) -> Opt
     }
     if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
         let v = w.trim_start_matches('0');
-        return Some((TokenClass::Number, Some(if v.is_empty() { "0".into() } else { v.into() }), String::new()));
+        return Some((
+            TokenClass::Number,
+            Some(if v.is_empty() { "0".into() } else { v.into() }),
+            String::new(),
+        ));
     }
     if !person && position > 0 {
         if let Some(v) = lex.numbers.get(w) {
@@ -196,12 +220,23 @@ fn classify_word(w: &str, schema: Schema, position: usize, is_last: bool) -> Opt
     }
     if let Some(group) = lex.person_name_group.get(w) {
         if person || dominant_script(w) != Script::Latin || !lex.concept_of.contains_key(w) {
-            return Some((TokenClass::Word, Some(format!("name:{group}")), String::new()));
+            return Some((
+                TokenClass::Word,
+                Some(format!("name:{group}")),
+                String::new(),
+            ));
         }
     }
     if !person {
-        if let Some(c) = lex.concept(w).or_else(|| lex.concept(strip_hebrew_prefix(w)?)) {
-            return Some((TokenClass::Generic, Some(c.canonical.clone()), c.initials.clone()));
+        if let Some(c) = lex
+            .concept(w)
+            .or_else(|| lex.concept(strip_hebrew_prefix(w)?))
+        {
+            return Some((
+                TokenClass::Generic,
+                Some(c.canonical.clone()),
+                c.initials.clone(),
+            ));
         }
     }
     None
@@ -229,15 +264,27 @@ pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, St
         initials
     };
     let (phonetic, skeleton, roman) = match class {
-        TokenClass::Word | TokenClass::Generic if text.len() > 1 => {
-            (phonetic::metaphone(&text), phonetic::skeleton(&text), phonetic::romanisation_fold(&text))
-        }
+        TokenClass::Word | TokenClass::Generic if text.len() > 1 => (
+            phonetic::metaphone(&text),
+            phonetic::skeleton(&text),
+            phonetic::romanisation_fold(&text),
+        ),
         _ => (String::new(), String::new(), String::new()),
     };
-    Token { text, class, key, initials, phonetic, skeleton, roman }
+    Token {
+        text,
+        class,
+        key,
+        initials,
+        phonetic,
+        skeleton,
+        roman,
+    }
 }
 
 /// Whether a token's text contains letters of a script other than Latin.
 pub(crate) fn is_native(s: &str) -> bool {
-    s.chars().filter_map(char_script).any(|sc| sc != Script::Latin)
+    s.chars()
+        .filter_map(char_script)
+        .any(|sc| sc != Script::Latin)
 }

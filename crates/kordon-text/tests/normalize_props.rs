@@ -6,8 +6,16 @@ use kordon_text::{analyze_name, normalize_text};
 use proptest::prelude::*;
 
 /// Latin look-alikes the homoglyph table folds back (Latin, Cyrillic).
-const LOOKALIKES: [(char, char); 8] =
-    [('a', 'а'), ('e', 'е'), ('o', 'о'), ('p', 'р'), ('c', 'с'), ('x', 'х'), ('y', 'у'), ('k', 'к')];
+const LOOKALIKES: [(char, char); 8] = [
+    ('a', 'а'),
+    ('e', 'е'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('c', 'с'),
+    ('x', 'х'),
+    ('y', 'у'),
+    ('k', 'к'),
+];
 
 fn name() -> impl Strategy<Value = String> {
     prop::collection::vec("[a-z]{2,9}", 1..5).prop_map(|w| w.join(" "))

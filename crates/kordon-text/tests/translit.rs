@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use kordon_text::translit::{Script, detect_script, latin_variants, name_spelling_variants};
+use kordon_text::translit::{detect_script, latin_variants, name_spelling_variants, Script};
 use proptest::prelude::*;
 
 fn has(input: &str, expected: &str) -> bool {
@@ -14,7 +14,10 @@ fn has(input: &str, expected: &str) -> bool {
 #[track_caller]
 fn assert_has(input: &str, expected: &str) {
     let variants = latin_variants(input);
-    assert!(variants.iter().any(|v| v == expected), "{input:?}: {expected:?} not in {variants:?}");
+    assert!(
+        variants.iter().any(|v| v == expected),
+        "{input:?}: {expected:?} not in {variants:?}"
+    );
 }
 
 #[test]
@@ -56,21 +59,33 @@ fn ukrainian_and_ambiguous_east_slavic_names() {
 fn other_cyrillic_languages_are_told_apart_by_their_letters() {
     assert_has("Жаўнерчык", "zhawnerchyk");
     assert_has("Аляксандр Лукашэнка", "alyaksandr lukashenka");
-    assert_eq!(latin_variants("Слободан Милошевић")[0], "slobodan milosevic");
+    assert_eq!(
+        latin_variants("Слободан Милошевић")[0],
+        "slobodan milosevic"
+    );
     assert_has("Ђоковић", "djokovic");
     assert_has("България", "bulgaria");
-    assert_eq!(latin_variants("Бойко Борисов Българ")[0], "boyko borisov balgar");
+    assert_eq!(
+        latin_variants("Бойко Борисов Българ")[0],
+        "boyko borisov balgar"
+    );
 }
 
 #[test]
 fn greek_armenian_georgian() {
-    assert_eq!(latin_variants("Κυριάκος Μητσοτάκης")[0], "kyriakos mitsotakis");
+    assert_eq!(
+        latin_variants("Κυριάκος Μητσοτάκης")[0],
+        "kyriakos mitsotakis"
+    );
     assert_has("Χρήστος", "christos");
     assert_has("Χρήστος", "hristos");
     assert_has("Σερζ Σαργκσιάν", "serz sargksian");
     assert_eq!(latin_variants("Սերժ Սարգսյան")[0], "serzh sargsyan");
     assert_has("Սարգսյան", "sargsian");
-    assert_eq!(latin_variants("მიხეილ სააკაშვილი")[0], "mikheil saakashvili");
+    assert_eq!(
+        latin_variants("მიხეილ სააკაშვილი")[0],
+        "mikheil saakashvili"
+    );
     assert_has("ჯუღაშვილი", "djugashvili");
 }
 
@@ -86,8 +101,16 @@ fn han_gives_pinyin_joined_and_by_syllable() {
 #[test]
 fn hangul_names_in_revised_popular_and_north_korean_forms() {
     let variants = latin_variants("김정은");
-    for expected in ["kim jong un", "kim jeong eun", "kim jeongeun", "gimjeongeun"] {
-        assert!(variants.iter().any(|v| v == expected), "{expected} not in {variants:?}");
+    for expected in [
+        "kim jong un",
+        "kim jeong eun",
+        "kim jeongeun",
+        "gimjeongeun",
+    ] {
+        assert!(
+            variants.iter().any(|v| v == expected),
+            "{expected} not in {variants:?}"
+        );
     }
     assert_eq!(latin_variants("이재명")[0], "lee jaemyeong");
     assert_has("이재명", "rhee jae myeong");
@@ -125,14 +148,19 @@ fn hebrew_with_inserted_vowels() {
     assert_has("רוח קדים", "rukh qadim");
     assert_has("בע״מ", "bam");
     assert_has("ג׳מיל", "jamil");
-    assert!(latin_variants("ג׳ורג׳").iter().all(|v| v.starts_with('j') && v.ends_with('j')));
+    assert!(latin_variants("ג׳ורג׳")
+        .iter()
+        .all(|v| v.starts_with('j') && v.ends_with('j')));
 }
 
 #[test]
 fn latin_is_folded_and_german_umlauts_get_a_second_form() {
     assert_eq!(latin_variants("Diakité"), vec!["diakite"]);
     assert_eq!(latin_variants("Müller"), vec!["muller", "mueller"]);
-    assert_eq!(latin_variants("Øresund Shipping A/S")[0], "oresund shipping a/s");
+    assert_eq!(
+        latin_variants("Øresund Shipping A/S")[0],
+        "oresund shipping a/s"
+    );
     assert_eq!(latin_variants("Sberбанк"), vec!["sberbank"]);
 }
 
@@ -143,10 +171,14 @@ fn spelling_variants_of_latin_name_tokens() {
     assert!(mohammed.iter().any(|v| v == "mohamed"));
     assert!(!mohammed.iter().any(|v| v == "mohammed"));
     assert!(name_spelling_variants("osama").iter().any(|v| v == "usama"));
-    assert!(name_spelling_variants("husayn").iter().any(|v| v == "hussein"));
+    assert!(name_spelling_variants("husayn")
+        .iter()
+        .any(|v| v == "hussein"));
     assert!(name_spelling_variants("abdul").iter().any(|v| v == "abdel"));
     assert!(name_spelling_variants("bin").iter().any(|v| v == "ibn"));
-    assert!(name_spelling_variants("alexander").iter().any(|v| v == "aleksandr"));
+    assert!(name_spelling_variants("alexander")
+        .iter()
+        .any(|v| v == "aleksandr"));
     assert!(name_spelling_variants("lee").iter().any(|v| v == "rhee"));
     assert!(name_spelling_variants("smith").is_empty());
 }
@@ -194,7 +226,10 @@ struct Reach {
 /// For every true pair with a Latin side and a non-Latin side, how many
 /// Latin-side tokens equal a token of some variant of the other side.
 fn reach(file: &str) -> Reach {
-    let path = format!("{}/../../../shared/data/pairs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../../shared/data/pairs/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut reach = Reach::default();
     for record in reader.records() {
@@ -208,7 +243,10 @@ fn reach(file: &str) -> Reach {
             (_, Script::Latin) => (b, a),
             _ => continue,
         };
-        let offered: HashSet<String> = latin_variants(native).iter().flat_map(|v| tokens(v)).collect();
+        let offered: HashSet<String> = latin_variants(native)
+            .iter()
+            .flat_map(|v| tokens(v))
+            .collect();
         let wanted = tokens(latin);
         let found = wanted.iter().filter(|t| offered.contains(*t)).count();
         let per_script = reach.by_script.entry(detect_script(native)).or_default();
@@ -222,7 +260,10 @@ fn reach(file: &str) -> Reach {
         reach.pairs_partly_reached += usize::from(found > 0);
         if std::env::var_os("TRANSLIT_SHOW_MISSES").is_some() {
             let missed: Vec<&String> = wanted.iter().filter(|t| !offered.contains(*t)).collect();
-            println!("  {native} | {latin} | missed {missed:?} | offered {:?}", latin_variants(native));
+            println!(
+                "  {native} | {latin} | missed {missed:?} | offered {:?}",
+                latin_variants(native)
+            );
         }
     }
     println!("{file}: {reach:?}");
@@ -236,13 +277,31 @@ fn cross_script_true_pairs_reachable_by_token_equality() {
     // pair), so a regression fails and an improvement does not.
     let cascade2 = reach("cascade-name-pairs-2.shared.csv");
     assert_eq!(cascade2.pairs, 51);
-    assert_eq!(cascade2.by_script.get(&Script::Hebrew).map(|s| s.0), Some(27));
-    assert_eq!(cascade2.by_script.get(&Script::Myanmar).map(|s| s.0), Some(24));
+    assert_eq!(
+        cascade2.by_script.get(&Script::Hebrew).map(|s| s.0),
+        Some(27)
+    );
+    assert_eq!(
+        cascade2.by_script.get(&Script::Myanmar).map(|s| s.0),
+        Some(24)
+    );
     assert!(cascade2.pairs_fully_reached >= 5, "{cascade2:?}");
     assert!(cascade2.pairs_partly_reached >= 41, "{cascade2:?}");
     assert!(cascade2.tokens_reached >= 73, "{cascade2:?}");
-    assert!(cascade2.by_script.get(&Script::Hebrew).is_some_and(|s| s.2 >= 28), "{cascade2:?}");
-    assert!(cascade2.by_script.get(&Script::Myanmar).is_some_and(|s| s.2 >= 45), "{cascade2:?}");
+    assert!(
+        cascade2
+            .by_script
+            .get(&Script::Hebrew)
+            .is_some_and(|s| s.2 >= 28),
+        "{cascade2:?}"
+    );
+    assert!(
+        cascade2
+            .by_script
+            .get(&Script::Myanmar)
+            .is_some_and(|s| s.2 >= 45),
+        "{cascade2:?}"
+    );
     let cascade = reach("cascade-name-pairs.shared.csv");
     assert_eq!(cascade.pairs, 11);
     assert!(cascade.pairs_partly_reached >= 6, "{cascade:?}");

@@ -150,8 +150,11 @@ impl UpdateConfig {
             toml::from_str(text).map_err(|e| UpdateError::Config(format!("{origin}: {e}")))?;
         let s = &mut self.settings;
         let secs = |v: f64, what: &str| -> Result<Duration, UpdateError> {
-            Duration::try_from_secs_f64(v)
-                .map_err(|_| UpdateError::Config(format!("{origin}: {what} must be a positive number of seconds")))
+            Duration::try_from_secs_f64(v).map_err(|_| {
+                UpdateError::Config(format!(
+                    "{origin}: {what} must be a positive number of seconds"
+                ))
+            })
         };
         if let Some(v) = raw.settings.timeout_secs {
             s.timeout = secs(v, "timeout_secs")?;
@@ -167,7 +170,9 @@ impl UpdateConfig {
         }
         if let Some(v) = raw.settings.max_loss_share {
             if !(0.0..=1.0).contains(&v) {
-                return Err(UpdateError::Config(format!("{origin}: max_loss_share must be between 0 and 1, got {v}")));
+                return Err(UpdateError::Config(format!(
+                    "{origin}: max_loss_share must be between 0 and 1, got {v}"
+                )));
             }
             s.max_loss_share = v;
         }
@@ -190,17 +195,27 @@ impl UpdateConfig {
 
 fn convert_source(rs: RawSource, origin: &str) -> Result<SourceConfig, UpdateError> {
     let bad = |msg: String| UpdateError::Config(format!("{origin}: source {:?}: {msg}", rs.key));
-    if rs.key.is_empty() || !rs.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if rs.key.is_empty()
+        || !rs
+            .key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(bad("key must be letters, digits, '_' or '-'".into()));
     }
     let format = match &rs.format {
         None => None,
-        Some(f) => Some(FORMATS.into_iter().find(|x| x.as_str() == f).ok_or_else(|| {
-            bad(format!(
-                "unknown format {f:?} (known: {})",
-                FORMATS.map(|x| x.as_str()).join(", ")
-            ))
-        })?),
+        Some(f) => Some(
+            FORMATS
+                .into_iter()
+                .find(|x| x.as_str() == f)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "unknown format {f:?} (known: {})",
+                        FORMATS.map(|x| x.as_str()).join(", ")
+                    ))
+                })?,
+        ),
     };
     if rs.files.is_empty() {
         return Err(bad("needs at least one file".into()));
@@ -211,7 +226,12 @@ fn convert_source(rs: RawSource, origin: &str) -> Result<SourceConfig, UpdateErr
         match scheme.as_str() {
             "https" => {}
             "http" if rs.allow_http => {}
-            "http" => return Err(bad(format!("{} is plain http; set allow_http = true to permit it", f.url))),
+            "http" => {
+                return Err(bad(format!(
+                    "{} is plain http; set allow_http = true to permit it",
+                    f.url
+                )))
+            }
             _ => return Err(bad(format!("{} is not an http(s) URL", f.url))),
         }
         let name = match &f.name {
@@ -225,12 +245,18 @@ fn convert_source(rs: RawSource, origin: &str) -> Result<SourceConfig, UpdateErr
                 .to_string(),
         };
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(bad(format!("file name {name:?} for {} is not a plain file name; set `name`", f.url)));
+            return Err(bad(format!(
+                "file name {name:?} for {} is not a plain file name; set `name`",
+                f.url
+            )));
         }
         if files.iter().any(|x: &FileSpec| x.name == name) {
             return Err(bad(format!("two files are named {name:?}")));
         }
-        files.push(FileSpec { url: f.url.clone(), name });
+        files.push(FileSpec {
+            url: f.url.clone(),
+            name,
+        });
     }
     Ok(SourceConfig {
         key: rs.key,

@@ -68,7 +68,10 @@ pub(crate) fn fetch(
             req = req.header("If-Modified-Since", lm);
         }
     }
-    let http = |e: ureq::Error| UpdateError::Http { url: spec.url.clone(), message: describe(&e) };
+    let http = |e: ureq::Error| UpdateError::Http {
+        url: spec.url.clone(),
+        message: describe(&e),
+    };
     let mut resp = req.call().map_err(http)?;
     let status = resp.status().as_u16();
     if status == 304 {
@@ -81,17 +84,26 @@ pub(crate) fn fetch(
         return Ok(Fetched::NotModified);
     }
     if status != 200 {
-        return Err(UpdateError::Http { url: spec.url.clone(), message: format!("HTTP status {status}") });
+        return Err(UpdateError::Http {
+            url: spec.url.clone(),
+            message: format!("HTTP status {status}"),
+        });
     }
     let header = |name: &str| {
-        resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     };
     let etag = header("etag");
     let last_modified = header("last-modified");
     let content_type = header("content-type").unwrap_or_default();
 
     let part = part_path(dest);
-    let io = |p: &Path, e: std::io::Error| UpdateError::Io { path: p.to_path_buf(), source: e };
+    let io = |p: &Path, e: std::io::Error| UpdateError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
     let mut out = File::create(&part).map_err(|e| io(&part, e))?;
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
@@ -143,11 +155,19 @@ pub(crate) fn fetch(
         });
     }
     std::fs::rename(&part, dest).map_err(|e| io(dest, e))?;
-    Ok(Fetched::Downloaded { etag, last_modified, sha256: hex::encode(hasher.finalize()), bytes })
+    Ok(Fetched::Downloaded {
+        etag,
+        last_modified,
+        sha256: hex::encode(hasher.finalize()),
+        bytes,
+    })
 }
 
 fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = dest
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".part");
     dest.with_file_name(name)
 }
@@ -156,7 +176,10 @@ fn part_path(dest: &Path) -> PathBuf {
 /// XML lists start with `<?xml` or their root element, never `<html`.
 pub(crate) fn html_page(head: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(head);
-    let lower = text.trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
+    let lower = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
     let is_html = lower.starts_with("<!doctype html")
         || lower.starts_with("<html")
         || (lower.starts_with('<') && !lower.starts_with("<?xml") && lower.contains("<html"));
@@ -167,8 +190,13 @@ pub(crate) fn html_page(head: &[u8]) -> Option<String> {
         .find("<title")
         .and_then(|i| lower[i..].find('>').map(|j| i + j + 1))
         .map(|start| {
-            let end = lower[start..].find("</title").map(|e| start + e).unwrap_or(lower.len());
-            text.trim_start_matches('\u{feff}').trim_start()[start..end].trim().to_string()
+            let end = lower[start..]
+                .find("</title")
+                .map(|e| start + e)
+                .unwrap_or(lower.len());
+            text.trim_start_matches('\u{feff}').trim_start()[start..end]
+                .trim()
+                .to_string()
         })
         .unwrap_or_default();
     Some(title)
@@ -203,12 +231,24 @@ mod tests {
     #[test]
     fn html_pages_are_told_from_xml_lists() {
         assert_eq!(
-            html_page(b"\n<!DOCTYPE html><html><head><title> Down for maintenance </title>").as_deref(),
+            html_page(b"\n<!DOCTYPE html><html><head><title> Down for maintenance </title>")
+                .as_deref(),
             Some("Down for maintenance")
         );
         assert_eq!(html_page(b"<HTML><BODY>oops").as_deref(), Some(""));
-        assert_eq!(html_page(b"<?xml version=\"1.0\"?>\n<CONSOLIDATED_LIST>"), None);
-        assert_eq!(html_page(b"<?xml version=\"1.0\"?><export xmlns=\"http://eu.europa.ec/fpi/fsd/export\">"), None);
-        assert_eq!(html_page(b"36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\""), None);
+        assert_eq!(
+            html_page(b"<?xml version=\"1.0\"?>\n<CONSOLIDATED_LIST>"),
+            None
+        );
+        assert_eq!(
+            html_page(
+                b"<?xml version=\"1.0\"?><export xmlns=\"http://eu.europa.ec/fpi/fsd/export\">"
+            ),
+            None
+        );
+        assert_eq!(
+            html_page(b"36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\""),
+            None
+        );
     }
 }

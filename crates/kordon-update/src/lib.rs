@@ -115,7 +115,11 @@ pub fn update_all(
     opts: &UpdateOptions,
 ) -> Vec<UpdateOutcome> {
     let selected: Vec<&SourceConfig> = match &opts.only {
-        Some(keys) => config.sources.iter().filter(|s| keys.contains(&s.key)).collect(),
+        Some(keys) => config
+            .sources
+            .iter()
+            .filter(|s| keys.contains(&s.key))
+            .collect(),
         None => config.sources.iter().filter(|s| s.enabled).collect(),
     };
     selected
@@ -161,7 +165,9 @@ pub fn update_source(
         };
         let reason = format!("update: {e}");
         if let Err(rec) = store.record_failure(&src.key, &reason) {
-            outcome.error = Some(format!("{reason} (and recording the failure failed: {rec})"));
+            outcome.error = Some(format!(
+                "{reason} (and recording the failure failed: {rec})"
+            ));
         } else {
             outcome.error = Some(reason);
         }
@@ -178,7 +184,10 @@ fn run_source(
     force: bool,
     outcome: &mut UpdateOutcome,
 ) -> Result<(), UpdateError> {
-    let io = |p: &Path, e: std::io::Error| UpdateError::Io { path: p.to_path_buf(), source: e };
+    let io = |p: &Path, e: std::io::Error| UpdateError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
     let root = data_dir.join("updates");
     let kept = root.join("files").join(&src.key);
     let staging = root.join("staging").join(&src.key);
@@ -208,7 +217,10 @@ fn stage_and_import(
     staging: &Path,
     outcome: &mut UpdateOutcome,
 ) -> Result<(), UpdateError> {
-    let io = |p: &Path, e: std::io::Error| UpdateError::Io { path: p.to_path_buf(), source: e };
+    let io = |p: &Path, e: std::io::Error| UpdateError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
     let agent = fetch::agent(settings, !src.allow_http)?;
     let mut fresh: Vec<(usize, HttpValidators)> = Vec::new();
     let mut changed = false;
@@ -218,8 +230,10 @@ fn stage_and_import(
         let known = store.http_validators(&spec.url)?;
         let conditional = known.as_ref().and_then(|v| {
             let intact = fetch::sha256_file(&kept_file).is_some_and(|h| h == v.sha256);
-            (intact && (v.etag.is_some() || v.last_modified.is_some()))
-                .then(|| Conditional { etag: v.etag.clone(), last_modified: v.last_modified.clone() })
+            (intact && (v.etag.is_some() || v.last_modified.is_some())).then(|| Conditional {
+                etag: v.etag.clone(),
+                last_modified: v.last_modified.clone(),
+            })
         });
         outcome.requests += 1;
         match fetch::fetch(&agent, settings, spec, conditional.as_ref(), &staged)? {
@@ -227,7 +241,12 @@ fn stage_and_import(
                 outcome.not_modified += 1;
                 link_or_copy(&kept_file, &staged)?;
             }
-            Fetched::Downloaded { etag, last_modified, sha256, bytes } => {
+            Fetched::Downloaded {
+                etag,
+                last_modified,
+                sha256,
+                bytes,
+            } => {
                 outcome.downloaded_bytes += bytes;
                 if known.as_ref().is_none_or(|v| v.sha256 != sha256)
                     || fetch::sha256_file(&kept_file).is_none_or(|h| h != sha256)
@@ -260,16 +279,32 @@ fn stage_and_import(
         return Ok(());
     }
 
-    let mut inputs = discover(&[staging.to_path_buf()]).map_err(|e| UpdateError::Format(e.to_string()))?;
-    let names = || src.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
+    let mut inputs =
+        discover(&[staging.to_path_buf()]).map_err(|e| UpdateError::Format(e.to_string()))?;
+    let names = || {
+        src.files
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if inputs.len() != 1 {
         return Err(UpdateError::Format(format!(
             "{} ({}) were detected as {} source(s){}",
             names(),
             src.key,
             inputs.len(),
-            if inputs.is_empty() { String::new() } else {
-                format!(": {}", inputs.iter().map(|i| i.format.as_str()).collect::<Vec<_>>().join(", "))
+            if inputs.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    inputs
+                        .iter()
+                        .map(|i| i.format.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         )));
     }
@@ -294,7 +329,10 @@ fn stage_and_import(
         )));
     }
     input.source = src.key.clone();
-    let guard = ImportGuard { max_loss_share: settings.max_loss_share, force };
+    let guard = ImportGuard {
+        max_loss_share: settings.max_loss_share,
+        force,
+    };
     let imported = store.import_guarded(&input, guard, &mut |_| {})?;
 
     // The version is committed; now the kept copies and validators may move
@@ -312,7 +350,11 @@ fn stage_and_import(
     store.record_check(&src.key)?;
     outcome.new_version = Some(imported.version.version_id);
     outcome.entities = Some(imported.version.entities);
-    outcome.status = if imported.unchanged { UpdateStatus::Unchanged } else { UpdateStatus::Updated };
+    outcome.status = if imported.unchanged {
+        UpdateStatus::Unchanged
+    } else {
+        UpdateStatus::Updated
+    };
     Ok(())
 }
 
@@ -322,5 +364,8 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<(), UpdateError> {
     }
     std::fs::copy(from, to)
         .map(|_| ())
-        .map_err(|e| UpdateError::Io { path: to.to_path_buf(), source: e })
+        .map_err(|e| UpdateError::Io {
+            path: to.to_path_buf(),
+            source: e,
+        })
 }

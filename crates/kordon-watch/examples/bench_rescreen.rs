@@ -13,7 +13,13 @@ use std::path::{Path, PathBuf};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, default: usize| -> usize {
-        args.get(i).map(|a| a.replace('_', "").parse().unwrap_or_else(|_| panic!("argument {a:?} is not a number"))).unwrap_or(default)
+        args.get(i)
+            .map(|a| {
+                a.replace('_', "")
+                    .parse()
+                    .unwrap_or_else(|_| panic!("argument {a:?} is not a number"))
+            })
+            .unwrap_or(default)
     };
     let n = num(0, 100_000);
     let changed = num(1, 40);
@@ -21,7 +27,10 @@ fn main() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists");
     let mut paths: Vec<PathBuf> = args.iter().skip(3).map(PathBuf::from).collect();
     if paths.is_empty() {
-        paths = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"].iter().map(|f| shared.join("ofac").join(f)).collect();
+        paths = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"]
+            .iter()
+            .map(|f| shared.join("ofac").join(f))
+            .collect();
         paths.push(shared.join("un/consolidated.xml"));
         paths.push(shared.join("uk/covyr-derived"));
         paths.push(shared.join("eu/journal_sanctions/consolidated"));
@@ -32,7 +41,11 @@ fn main() {
         let (mut es, _) = kordon_sources::parse_to_vec(input).unwrap_or_else(|e| panic!("{e}"));
         entities.append(&mut es);
     }
-    eprintln!("{} entities from {} sources; {n} counterparties, {changed} changed", entities.len(), inputs.len());
+    eprintln!(
+        "{} entities from {} sources; {n} counterparties, {changed} changed",
+        entities.len(),
+        inputs.len()
+    );
     let r = kordon_watch::bench::bench_rescreen(entities, n, changed, sample);
     println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
 }

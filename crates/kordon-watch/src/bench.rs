@@ -48,7 +48,17 @@ pub fn generate_counterparties(entities: &[Entity], n: usize, seed: u64) -> Vec<
         .flat_map(|n| n.full.split_whitespace())
         .filter(|w| w.len() > 2 && w.chars().all(|c| c.is_alphabetic()))
         .collect();
-    let suffixes = ["LTD", "LLC", "GMBH", "CO", "TRADING", "INDUSTRIES", "SA", "AG", ""];
+    let suffixes = [
+        "LTD",
+        "LLC",
+        "GMBH",
+        "CO",
+        "TRADING",
+        "INDUSTRIES",
+        "SA",
+        "AG",
+        "",
+    ];
     (0..n)
         .map(|i| {
             let name = if !entities.is_empty() && !words.is_empty() && rng.u32(0..100) < 2 {
@@ -63,7 +73,8 @@ pub fn generate_counterparties(entities: &[Entity], n: usize, seed: u64) -> Vec<
                 format!("COUNTERPARTY {i}")
             } else {
                 let k = rng.usize(2..4);
-                let mut parts: Vec<&str> = (0..k).map(|_| words[rng.usize(0..words.len())]).collect();
+                let mut parts: Vec<&str> =
+                    (0..k).map(|_| words[rng.usize(0..words.len())]).collect();
                 parts.push(suffixes[rng.usize(0..suffixes.len())]);
                 parts.join(" ").trim().to_string()
             };
@@ -83,9 +94,17 @@ pub fn generate_counterparties(entities: &[Entity], n: usize, seed: u64) -> Vec<
 /// (taken from the end of `entities`, as if just listed) against a full
 /// rescan, for `n` generated counterparties. `full_sample` bounds how many
 /// counterparties the full rescan really screens.
-pub fn bench_rescreen(entities: Vec<Entity>, n: usize, changed: usize, full_sample: usize) -> RescreenBench {
+pub fn bench_rescreen(
+    entities: Vec<Entity>,
+    n: usize,
+    changed: usize,
+    full_sample: usize,
+) -> RescreenBench {
     let counterparties = generate_counterparties(&entities, n, 42);
-    let opts = ScreenOptions { limit: 10, ..ScreenOptions::default() };
+    let opts = ScreenOptions {
+        limit: 10,
+        ..ScreenOptions::default()
+    };
     let changed = changed.min(entities.len());
     let added: Vec<Entity> = entities[entities.len() - changed..].to_vec();
 
@@ -93,8 +112,10 @@ pub fn bench_rescreen(entities: Vec<Entity>, n: usize, changed: usize, full_samp
     let small = PartyScreener::build(added);
     let incremental_build_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let incremental_hits: usize =
-        counterparties.par_iter().map(|cp| small.screen(&cp.query(), &opts).len()).sum();
+    let incremental_hits: usize = counterparties
+        .par_iter()
+        .map(|cp| small.screen(&cp.query(), &opts).len())
+        .sum();
     let incremental_screen_seconds = t.elapsed().as_secs_f64();
     drop(small);
 
@@ -104,9 +125,16 @@ pub fn bench_rescreen(entities: Vec<Entity>, n: usize, changed: usize, full_samp
     let full_build_seconds = t.elapsed().as_secs_f64();
     let sample = full_sample.clamp(1, n.max(1)).min(counterparties.len());
     let t = Instant::now();
-    let _hits: usize = counterparties[..sample].par_iter().map(|cp| full.screen(&cp.query(), &opts).len()).sum();
+    let _hits: usize = counterparties[..sample]
+        .par_iter()
+        .map(|cp| full.screen(&cp.query(), &opts).len())
+        .sum();
     let full_sample_seconds = t.elapsed().as_secs_f64();
-    let per = if sample > 0 { full_sample_seconds / sample as f64 } else { 0.0 };
+    let per = if sample > 0 {
+        full_sample_seconds / sample as f64
+    } else {
+        0.0
+    };
     let full_estimated_seconds = full_build_seconds + per * n as f64;
     let incremental_total_seconds = incremental_build_seconds + incremental_screen_seconds;
     RescreenBench {
@@ -121,7 +149,11 @@ pub fn bench_rescreen(entities: Vec<Entity>, n: usize, changed: usize, full_samp
         full_sample: sample,
         full_sample_seconds,
         full_estimated_seconds,
-        speedup: if incremental_total_seconds > 0.0 { full_estimated_seconds / incremental_total_seconds } else { 0.0 },
+        speedup: if incremental_total_seconds > 0.0 {
+            full_estimated_seconds / incremental_total_seconds
+        } else {
+            0.0
+        },
         threads: rayon::current_num_threads(),
     }
 }

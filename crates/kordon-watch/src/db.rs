@@ -165,7 +165,9 @@ impl WatchDb {
         let path = data_dir.join("watch.db");
         let conn = Connection::open(&path).map_err(|e| WatchError::db(&path, e))?;
         migrate(&conn).map_err(|e| WatchError::db(&path, e))?;
-        Ok(WatchDb { backend: Backend::Sqlite { conn, path } })
+        Ok(WatchDb {
+            backend: Backend::Sqlite { conn, path },
+        })
     }
 
     /// `watch.db` in `data_dir` when `database_url` is `None`, else the
@@ -188,7 +190,9 @@ impl WatchDb {
     /// way). Call from a plain thread: the client runs its own small runtime.
     pub fn connect_postgres(url: &str, schema: Option<&str>) -> Result<WatchDb, WatchError> {
         let client = crate::pg::connect(url, schema)?;
-        Ok(WatchDb { backend: Backend::Postgres(RefCell::new(client)) })
+        Ok(WatchDb {
+            backend: Backend::Postgres(RefCell::new(client)),
+        })
     }
 
     /// Whether `data_dir` has a watch database at all (nothing to re-screen if not).
@@ -209,7 +213,9 @@ impl WatchDb {
     pub fn counterparty_count(&self) -> Result<u64, WatchError> {
         match &self.backend {
             Backend::Sqlite { conn, path } => conn
-                .query_row("SELECT COUNT(*) FROM counterparties", [], |r| r.get::<_, i64>(0))
+                .query_row("SELECT COUNT(*) FROM counterparties", [], |r| {
+                    r.get::<_, i64>(0)
+                })
                 .map(|n| n as u64)
                 .map_err(Self::sqlite_err(path)),
             Backend::Postgres(c) => crate::pg::counterparty_count(&mut c.borrow_mut()),
@@ -260,13 +266,21 @@ impl WatchDb {
         }
     }
 
-    fn sqlite_alerts_where(&self, cond: &str, p: impl rusqlite::Params) -> Result<Vec<Alert>, WatchError> {
+    fn sqlite_alerts_where(
+        &self,
+        cond: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<Alert>, WatchError> {
         let Backend::Sqlite { conn, path } = &self.backend else {
-            return Err(WatchError::Invalid("internal: SQLite query on a PostgreSQL watch".into()));
+            return Err(WatchError::Invalid(
+                "internal: SQLite query on a PostgreSQL watch".into(),
+            ));
         };
         let err = Self::sqlite_err(path);
         let mut stmt = conn
-            .prepare(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE {cond} ORDER BY alert_id"))
+            .prepare(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE {cond} ORDER BY alert_id"
+            ))
             .map_err(&err)?;
         let rows = stmt
             .query_map(p, |r| {
@@ -304,14 +318,23 @@ impl WatchDb {
     pub(crate) fn screened_version(&self, source: &str) -> Result<Option<i64>, WatchError> {
         match &self.backend {
             Backend::Sqlite { conn, path } => conn
-                .query_row("SELECT version_id FROM screened_versions WHERE source = ?1", params![source], |r| r.get(0))
+                .query_row(
+                    "SELECT version_id FROM screened_versions WHERE source = ?1",
+                    params![source],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(Self::sqlite_err(path)),
             Backend::Postgres(c) => crate::pg::screened_version(&mut c.borrow_mut(), source),
         }
     }
 
-    pub(crate) fn record_delivery(&self, alert_id: i64, attempts: u32, error: Option<&str>) -> Result<(), WatchError> {
+    pub(crate) fn record_delivery(
+        &self,
+        alert_id: i64,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<(), WatchError> {
         let delivered = error.is_none().then(kordon_store::now_unix);
         match &self.backend {
             Backend::Sqlite { conn, path } => conn
@@ -333,8 +356,12 @@ impl WatchDb {
         match &self.backend {
             Backend::Sqlite { conn, path } => {
                 let err = Self::sqlite_err(path);
-                let mut stmt = conn.prepare("SELECT key, fingerprint FROM counterparties").map_err(&err)?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(&err)?;
+                let mut stmt = conn
+                    .prepare("SELECT key, fingerprint FROM counterparties")
+                    .map_err(&err)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(&err)?;
                 rows.collect::<Result<_, _>>().map_err(&err)
             }
             Backend::Postgres(c) => crate::pg::fingerprints(&mut c.borrow_mut()),
@@ -346,9 +373,12 @@ impl WatchDb {
         match &self.backend {
             Backend::Sqlite { conn, path } => {
                 let err = Self::sqlite_err(path);
-                let mut stmt =
-                    conn.prepare_cached("SELECT entity_id FROM hits WHERE counterparty = ?1").map_err(&err)?;
-                let rows = stmt.query_map(params![counterparty], |r| r.get(0)).map_err(&err)?;
+                let mut stmt = conn
+                    .prepare_cached("SELECT entity_id FROM hits WHERE counterparty = ?1")
+                    .map_err(&err)?;
+                let rows = stmt
+                    .query_map(params![counterparty], |r| r.get(0))
+                    .map_err(&err)?;
                 rows.collect::<Result<_, _>>().map_err(&err)
             }
             Backend::Postgres(c) => crate::pg::hits_of(&mut c.borrow_mut(), counterparty),
@@ -356,15 +386,21 @@ impl WatchDb {
     }
 
     /// (counterparty, entity) for every stored hit on one of `ids`.
-    pub(crate) fn hits_for_entities(&self, ids: &[String]) -> Result<Vec<(String, String)>, WatchError> {
+    pub(crate) fn hits_for_entities(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<(String, String)>, WatchError> {
         match &self.backend {
             Backend::Sqlite { conn, path } => {
                 let err = Self::sqlite_err(path);
                 let mut out = Vec::new();
-                let mut stmt =
-                    conn.prepare_cached("SELECT counterparty FROM hits WHERE entity_id = ?1").map_err(&err)?;
+                let mut stmt = conn
+                    .prepare_cached("SELECT counterparty FROM hits WHERE entity_id = ?1")
+                    .map_err(&err)?;
                 for id in ids {
-                    let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0)).map_err(&err)?;
+                    let rows = stmt
+                        .query_map(params![id], |r| r.get::<_, String>(0))
+                        .map_err(&err)?;
                     for r in rows {
                         out.push((r.map_err(&err)?, id.clone()));
                     }
@@ -382,7 +418,10 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
     }
     Ok(())
 }
@@ -390,13 +429,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 /// A URL without its password, for error messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
         _ => url.to_string(),
     }
 }
 
 /// The alert columns in the order both backends read them.
-pub(crate) const ALERT_COLUMNS: &str = "alert_id, created_at, counterparty, counterparty_name, entity_id, entity_caption,
+pub(crate) const ALERT_COLUMNS: &str =
+    "alert_id, created_at, counterparty, counterparty_name, entity_id, entity_caption,
     source, score, previous_score, cause, matched_name, explanation, list_change,
     delivered_at, delivery_attempts, delivery_error";
 
@@ -410,13 +452,16 @@ pub(crate) struct StoredAlert {
 impl StoredAlert {
     pub(crate) fn decode(self) -> Result<Alert, WatchError> {
         let mut a = self.alert;
-        a.explanation = serde_json::from_str(&self.explanation)
-            .map_err(|e| WatchError::Invalid(format!("alert {}: corrupt explanation: {e}", a.alert_id)))?;
+        a.explanation = serde_json::from_str(&self.explanation).map_err(|e| {
+            WatchError::Invalid(format!("alert {}: corrupt explanation: {e}", a.alert_id))
+        })?;
         a.list_change = self
             .list_change
             .map(|s| serde_json::from_str(&s))
             .transpose()
-            .map_err(|e| WatchError::Invalid(format!("alert {}: corrupt list change: {e}", a.alert_id)))?;
+            .map_err(|e| {
+                WatchError::Invalid(format!("alert {}: corrupt list change: {e}", a.alert_id))
+            })?;
         Ok(a)
     }
 }
@@ -435,8 +480,9 @@ impl StoredCounterparty {
     fn decode(self) -> Result<Counterparty, WatchError> {
         let key = self.key;
         let json = |s: &str| -> Result<Vec<String>, WatchError> {
-            serde_json::from_str(s)
-                .map_err(|e| WatchError::Invalid(format!("counterparty {key}: stored list is corrupt: {e}")))
+            serde_json::from_str(s).map_err(|e| {
+                WatchError::Invalid(format!("counterparty {key}: stored list is corrupt: {e}"))
+            })
         };
         Ok(Counterparty {
             schema: self.schema.as_deref().and_then(kordon_model::Schema::parse),
@@ -456,7 +502,10 @@ pub(crate) const SAME_SCORE: f64 = 0.0005;
 /// The JSON columns of a new alert.
 pub(crate) fn alert_json(a: &NewAlert) -> (String, Option<String>) {
     let explanation = serde_json::to_string(&a.explanation).unwrap_or_else(|_| "[]".into());
-    let list_change = a.list_change.as_ref().and_then(|c| serde_json::to_string(c).ok());
+    let list_change = a
+        .list_change
+        .as_ref()
+        .and_then(|c| serde_json::to_string(c).ok());
     (explanation, list_change)
 }
 
@@ -482,7 +531,9 @@ pub(crate) fn commit_alerts(
             let err = |e| WatchError::db(path, e);
             sqlite_commit_alerts(conn, candidates, clear_hits, &along).map_err(err)
         }
-        Backend::Postgres(c) => crate::pg::commit_alerts(c.get_mut(), candidates, clear_hits, &along),
+        Backend::Postgres(c) => {
+            crate::pg::commit_alerts(c.get_mut(), candidates, clear_hits, &along)
+        }
     }
 }
 
@@ -495,11 +546,13 @@ fn sqlite_commit_alerts(
     let tx = conn.transaction()?;
     let mut ids = Vec::new();
     {
-        let mut del = tx.prepare_cached("DELETE FROM hits WHERE counterparty = ?1 AND entity_id = ?2")?;
+        let mut del =
+            tx.prepare_cached("DELETE FROM hits WHERE counterparty = ?1 AND entity_id = ?2")?;
         for (cp, ent) in clear_hits {
             del.execute(params![cp, ent])?;
         }
-        let mut prev = tx.prepare_cached("SELECT score FROM hits WHERE counterparty = ?1 AND entity_id = ?2")?;
+        let mut prev =
+            tx.prepare_cached("SELECT score FROM hits WHERE counterparty = ?1 AND entity_id = ?2")?;
         let mut ins = tx.prepare_cached(
             "INSERT INTO alerts (created_at, counterparty, counterparty_name, entity_id, entity_caption,
                 source, score, previous_score, cause, matched_name, explanation, list_change)
@@ -511,7 +564,9 @@ fn sqlite_commit_alerts(
         )?;
         let now = kordon_store::now_unix();
         for mut a in candidates {
-            let previous: Option<f64> = prev.query_row(params![a.counterparty, a.entity_id], |r| r.get(0)).optional()?;
+            let previous: Option<f64> = prev
+                .query_row(params![a.counterparty, a.entity_id], |r| r.get(0))
+                .optional()?;
             if previous.is_some_and(|p| (p - a.score).abs() < SAME_SCORE) {
                 continue;
             }

@@ -56,7 +56,10 @@ pub enum WatchError {
 
 impl WatchError {
     fn db(path: &Path, e: rusqlite::Error) -> WatchError {
-        WatchError::Db { path: path.to_path_buf(), source: e }
+        WatchError::Db {
+            path: path.to_path_buf(),
+            source: e,
+        }
     }
 }
 
@@ -79,7 +82,10 @@ impl Counterparty {
             name: self.name.clone(),
             schema: self.schema,
             countries: self.countries.clone(),
-            birth_date: self.birth_date.as_deref().and_then(|d| PartialDate::parse(d).ok()),
+            birth_date: self
+                .birth_date
+                .as_deref()
+                .and_then(|d| PartialDate::parse(d).ok()),
             identifiers: self.identifiers.clone(),
         }
     }
@@ -104,7 +110,14 @@ pub struct WatchOptions {
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        WatchOptions { screen: ScreenOptions { limit: 10, ..ScreenOptions::default() }, webhook: None, database_url: None }
+        WatchOptions {
+            screen: ScreenOptions {
+                limit: 10,
+                ..ScreenOptions::default()
+            },
+            webhook: None,
+            database_url: None,
+        }
     }
 }
 
@@ -133,7 +146,10 @@ pub fn import_counterparties(
     rescreen_first.webhook = None;
     rescreen(store, watch, &rescreen_first)?;
 
-    let mut report = ImportReport { read: incoming.len() as u64, ..ImportReport::default() };
+    let mut report = ImportReport {
+        read: incoming.len() as u64,
+        ..ImportReport::default()
+    };
     let existing: HashMap<String, String> = watch.fingerprints()?;
     // Later rows with the same key win, as an upsert would.
     let mut by_key: HashMap<String, Counterparty> = HashMap::new();
@@ -159,10 +175,16 @@ pub fn import_counterparties(
             }
         }
     }
-    let entities = if to_screen.is_empty() { vec![] } else { store.current_entities()? };
+    let entities = if to_screen.is_empty() {
+        vec![]
+    } else {
+        store.current_entities()?
+    };
     let screener = PartyScreener::build(entities);
-    let hits: Vec<Vec<PartyMatch>> =
-        to_screen.par_iter().map(|(cp, _, _)| screener.screen(&cp.query(), &opts.screen)).collect();
+    let hits: Vec<Vec<PartyMatch>> = to_screen
+        .par_iter()
+        .map(|(cp, _, _)| screener.screen(&cp.query(), &opts.screen))
+        .collect();
     report.screened = to_screen.len() as u64;
     let mut candidates = Vec::new();
     let mut clear = Vec::new();
@@ -179,8 +201,16 @@ pub fn import_counterparties(
             candidates.push(new_alert(cp, m, *cause, None));
         }
     }
-    let upserts = to_screen.iter().map(|(cp, _, fp)| (cp, fp.as_str())).collect();
-    report.alerts = db::commit_alerts(watch, candidates, &clear, db::AlongWith::Counterparties(upserts))?;
+    let upserts = to_screen
+        .iter()
+        .map(|(cp, _, fp)| (cp, fp.as_str()))
+        .collect();
+    report.alerts = db::commit_alerts(
+        watch,
+        candidates,
+        &clear,
+        db::AlongWith::Counterparties(upserts),
+    )?;
     report.delivery = deliver(watch, opts)?;
     Ok(report)
 }
@@ -202,7 +232,10 @@ pub struct RescreenReport {
 /// The hook to call after lists changed (a successful `lists import` or
 /// `update`): a no-op when the data directory has no `watch.db` (and no
 /// PostgreSQL database is configured in `opts`).
-pub fn rescreen_after_lists_change(data_dir: &Path, opts: &WatchOptions) -> Result<Option<RescreenReport>, WatchError> {
+pub fn rescreen_after_lists_change(
+    data_dir: &Path,
+    opts: &WatchOptions,
+) -> Result<Option<RescreenReport>, WatchError> {
     let url = opts.database_url.as_deref();
     if !WatchDb::exists_at(data_dir, url) {
         return Ok(None);
@@ -214,7 +247,11 @@ pub fn rescreen_after_lists_change(data_dir: &Path, opts: &WatchOptions) -> Resu
 
 /// Re-screen every stored counterparty against what changed in the lists
 /// since the last pass. Sources seen for the first time are screened whole.
-pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Result<RescreenReport, WatchError> {
+pub fn rescreen(
+    store: &Store,
+    watch: &mut WatchDb,
+    opts: &WatchOptions,
+) -> Result<RescreenReport, WatchError> {
     let started = std::time::Instant::now();
     let mut report = RescreenReport::default();
     let mut changed: Vec<Entity> = Vec::new();
@@ -239,10 +276,16 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
         match diff {
             Some(d) => {
                 for a in &d.added {
-                    causes.insert(a.id.clone(), list_change(&v.source, base, v.version_id, "added", vec![]));
+                    causes.insert(
+                        a.id.clone(),
+                        list_change(&v.source, base, v.version_id, "added", vec![]),
+                    );
                 }
                 for c in d.changed {
-                    causes.insert(c.id.clone(), list_change(&v.source, base, v.version_id, "changed", c.changes));
+                    causes.insert(
+                        c.id.clone(),
+                        list_change(&v.source, base, v.version_id, "changed", c.changes),
+                    );
                 }
                 removed.extend(d.removed.into_iter().map(|r| r.id));
             }
@@ -250,7 +293,10 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
             // entity of the version is new to the watch.
             None => {
                 for e in store.version_entities(v.version_id)? {
-                    causes.insert(e.id.clone(), list_change(&v.source, base, v.version_id, "added", vec![]));
+                    causes.insert(
+                        e.id.clone(),
+                        list_change(&v.source, base, v.version_id, "added", vec![]),
+                    );
                 }
             }
         }
@@ -276,8 +322,10 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
     if !changed.is_empty() && !counterparties.is_empty() {
         let changed_ids: Vec<String> = changed.iter().map(|e| e.id.clone()).collect();
         let screener = PartyScreener::build(changed);
-        let results: Vec<Vec<PartyMatch>> =
-            counterparties.par_iter().map(|cp| screener.screen(&cp.query(), &opts.screen)).collect();
+        let results: Vec<Vec<PartyMatch>> = counterparties
+            .par_iter()
+            .map(|cp| screener.screen(&cp.query(), &opts.screen))
+            .collect();
         // A changed entity that no longer matches a counterparty it used to
         // match: forget the hit, so a later re-match alerts again.
         let old_hits = watch.hits_for_entities(&changed_ids)?;
@@ -288,7 +336,10 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
             }
         }
         for (cp, ent) in old_hits {
-            if !candidates.iter().any(|a: &NewAlert| a.counterparty == cp && a.entity_id == ent) {
+            if !candidates
+                .iter()
+                .any(|a: &NewAlert| a.counterparty == cp && a.entity_id == ent)
+            {
                 clear.push((cp, ent));
             }
         }
@@ -297,14 +348,24 @@ pub fn rescreen(store: &Store, watch: &mut WatchDb, opts: &WatchOptions) -> Resu
     for (cp, ent) in watch.hits_for_entities(&removed)? {
         clear.push((cp, ent));
     }
-    let moved = report.sources.iter().map(|(source, _, v)| (source.as_str(), *v)).collect();
+    let moved = report
+        .sources
+        .iter()
+        .map(|(source, _, v)| (source.as_str(), *v))
+        .collect();
     report.alerts = db::commit_alerts(watch, candidates, &clear, db::AlongWith::Baseline(moved))?;
     report.seconds = started.elapsed().as_secs_f64();
     report.delivery = deliver(watch, opts)?;
     Ok(report)
 }
 
-fn list_change(source: &str, old: Option<i64>, new: i64, change: &str, fields: Vec<kordon_store::FieldChange>) -> ListChange {
+fn list_change(
+    source: &str,
+    old: Option<i64>,
+    new: i64,
+    change: &str,
+    fields: Vec<kordon_store::FieldChange>,
+) -> ListChange {
     ListChange {
         source: source.to_string(),
         old_version: old,
@@ -314,7 +375,12 @@ fn list_change(source: &str, old: Option<i64>, new: i64, change: &str, fields: V
     }
 }
 
-fn new_alert(cp: &Counterparty, m: PartyMatch, cause: AlertCause, change: Option<ListChange>) -> NewAlert {
+fn new_alert(
+    cp: &Counterparty,
+    m: PartyMatch,
+    cause: AlertCause,
+    change: Option<ListChange>,
+) -> NewAlert {
     NewAlert {
         counterparty: cp.key.clone(),
         counterparty_name: cp.name.clone(),

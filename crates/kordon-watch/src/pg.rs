@@ -7,8 +7,8 @@
 //! alert the same hit twice.
 
 use crate::db::{
-    alert_json, counterparty_json, AlertCause, AlongWith, NewAlert, StoredAlert, StoredCounterparty, ALERT_COLUMNS,
-    SAME_SCORE,
+    alert_json, counterparty_json, AlertCause, AlongWith, NewAlert, StoredAlert,
+    StoredCounterparty, ALERT_COLUMNS, SAME_SCORE,
 };
 use crate::{Alert, WatchError};
 use postgres::{Client, NoTls};
@@ -68,7 +68,9 @@ pub(crate) fn connect(url: &str, schema: Option<&str>) -> Result<Client, WatchEr
         if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(WatchError::Invalid(format!("invalid schema name {s:?}")));
         }
-        client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
+        client.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+        ))?;
     }
     // Two processes creating the tables at once would race on the catalog.
     client.execute("SELECT pg_advisory_lock($1)", &[&CREATE_LOCK])?;
@@ -79,7 +81,9 @@ pub(crate) fn connect(url: &str, schema: Option<&str>) -> Result<Client, WatchEr
 }
 
 pub(crate) fn counterparty_count(c: &mut Client) -> Result<u64, WatchError> {
-    let n: i64 = c.query_one("SELECT COUNT(*) FROM watch_counterparties", &[])?.try_get(0)?;
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM watch_counterparties", &[])?
+        .try_get(0)?;
     Ok(n.max(0) as u64)
 }
 
@@ -104,15 +108,21 @@ pub(crate) fn counterparties(c: &mut Client) -> Result<Vec<StoredCounterparty>, 
 
 pub(crate) fn alerts_since(c: &mut Client, since: i64) -> Result<Vec<Alert>, WatchError> {
     let rows = c.query(
-        &format!("SELECT {ALERT_COLUMNS} FROM watch_alerts WHERE created_at >= $1 ORDER BY alert_id"),
+        &format!(
+            "SELECT {ALERT_COLUMNS} FROM watch_alerts WHERE created_at >= $1 ORDER BY alert_id"
+        ),
         &[&since],
     )?;
     rows.iter().map(row_to_alert).collect()
 }
 
 pub(crate) fn undelivered(c: &mut Client) -> Result<Vec<Alert>, WatchError> {
-    let rows =
-        c.query(&format!("SELECT {ALERT_COLUMNS} FROM watch_alerts WHERE delivered_at IS NULL ORDER BY alert_id"), &[])?;
+    let rows = c.query(
+        &format!(
+            "SELECT {ALERT_COLUMNS} FROM watch_alerts WHERE delivered_at IS NULL ORDER BY alert_id"
+        ),
+        &[],
+    )?;
     rows.iter().map(row_to_alert).collect()
 }
 
@@ -144,7 +154,10 @@ fn row_to_alert(r: &postgres::Row) -> Result<Alert, WatchError> {
 }
 
 pub(crate) fn screened_version(c: &mut Client, source: &str) -> Result<Option<i64>, WatchError> {
-    let row = c.query_opt("SELECT version_id FROM watch_screened_versions WHERE source = $1", &[&source])?;
+    let row = c.query_opt(
+        "SELECT version_id FROM watch_screened_versions WHERE source = $1",
+        &[&source],
+    )?;
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
@@ -165,15 +178,23 @@ pub(crate) fn record_delivery(
 
 pub(crate) fn fingerprints(c: &mut Client) -> Result<HashMap<String, String>, WatchError> {
     let rows = c.query("SELECT key, fingerprint FROM watch_counterparties", &[])?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 pub(crate) fn hits_of(c: &mut Client, counterparty: &str) -> Result<Vec<String>, WatchError> {
-    let rows = c.query("SELECT entity_id FROM watch_hits WHERE counterparty = $1", &[&counterparty])?;
+    let rows = c.query(
+        "SELECT entity_id FROM watch_hits WHERE counterparty = $1",
+        &[&counterparty],
+    )?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
-pub(crate) fn hits_for_entities(c: &mut Client, ids: &[String]) -> Result<Vec<(String, String)>, WatchError> {
+pub(crate) fn hits_for_entities(
+    c: &mut Client,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, WatchError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -182,7 +203,9 @@ pub(crate) fn hits_for_entities(c: &mut Client, ids: &[String]) -> Result<Vec<(S
         "SELECT counterparty, entity_id FROM watch_hits WHERE entity_id = ANY($1) ORDER BY entity_id, counterparty",
         &[&ids],
     )?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 pub(crate) fn commit_alerts(
@@ -197,7 +220,8 @@ pub(crate) fn commit_alerts(
     for (cp, ent) in clear_hits {
         tx.execute(&del, &[cp, ent])?;
     }
-    let prev = tx.prepare("SELECT score FROM watch_hits WHERE counterparty = $1 AND entity_id = $2")?;
+    let prev =
+        tx.prepare("SELECT score FROM watch_hits WHERE counterparty = $1 AND entity_id = $2")?;
     let ins = tx.prepare(
         "INSERT INTO watch_alerts (created_at, counterparty, counterparty_name, entity_id, entity_caption,
             source, score, previous_score, cause, matched_name, explanation, list_change)
@@ -210,8 +234,10 @@ pub(crate) fn commit_alerts(
     let now = kordon_store::now_unix();
     let mut ids = Vec::new();
     for mut a in candidates {
-        let previous: Option<f64> =
-            tx.query_opt(&prev, &[&a.counterparty, &a.entity_id])?.map(|r| r.try_get(0)).transpose()?;
+        let previous: Option<f64> = tx
+            .query_opt(&prev, &[&a.counterparty, &a.entity_id])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
         if previous.is_some_and(|p| (p - a.score).abs() < SAME_SCORE) {
             continue;
         }
@@ -255,7 +281,16 @@ pub(crate) fn commit_alerts(
                 let schema = cp.schema.map(|s| s.as_str());
                 tx.execute(
                     &up,
-                    &[&cp.key, &cp.name, &schema, &countries, &cp.birth_date, &identifiers, fp, &now],
+                    &[
+                        &cp.key,
+                        &cp.name,
+                        &schema,
+                        &countries,
+                        &cp.birth_date,
+                        &identifiers,
+                        fp,
+                        &now,
+                    ],
                 )?;
             }
         }

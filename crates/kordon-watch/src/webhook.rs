@@ -49,7 +49,8 @@ pub struct DeliveryReport {
 /// `sha256=<hex HMAC-SHA256 of body under secret>`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -75,7 +76,11 @@ pub fn deliver_pending(watch: &WatchDb, cfg: &WebhookConfig) -> Result<DeliveryR
     Ok(report)
 }
 
-fn post_with_retries(agent: &ureq::Agent, cfg: &WebhookConfig, alert: &Alert) -> (u32, Option<String>) {
+fn post_with_retries(
+    agent: &ureq::Agent,
+    cfg: &WebhookConfig,
+    alert: &Alert,
+) -> (u32, Option<String>) {
     let body = match serde_json::to_vec(alert) {
         Ok(b) => b,
         Err(e) => return (0, Some(format!("encoding alert: {e}"))),
@@ -101,5 +106,8 @@ fn post_with_retries(agent: &ureq::Agent, cfg: &WebhookConfig, alert: &Alert) ->
             delay = (delay * 2).min(cfg.max_backoff);
         }
     }
-    (attempts, Some(format!("{} after {attempts} attempt(s): {last}", cfg.url)))
+    (
+        attempts,
+        Some(format!("{} after {attempts} attempt(s): {last}", cfg.url)),
+    )
 }

@@ -12,7 +12,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use kordon_store::Store;
 use kordon_update::{update_all, UpdateConfig, UpdateOptions, UpdateStatus};
 use kordon_watch::{
-    import_counterparties, read_file, rescreen, AlertCause, ColumnMap, WatchDb, WatchOptions, WebhookConfig,
+    import_counterparties, read_file, rescreen, AlertCause, ColumnMap, WatchDb, WatchOptions,
+    WebhookConfig,
 };
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,9 @@ use std::time::Duration;
 const PARTS: [&str; 4] = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"];
 
 fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 fn customers() -> PathBuf {
@@ -30,7 +33,8 @@ fn customers() -> PathBuf {
 }
 
 fn map() -> ColumnMap {
-    ColumnMap::parse("name=company_or_person,country=ctry,dob=born,schema=kind,key=customer_no").unwrap()
+    ColumnMap::parse("name=company_or_person,country=ctry,dob=born,schema=kind,key=customer_no")
+        .unwrap()
 }
 
 struct Setup {
@@ -46,11 +50,17 @@ fn setup() -> Setup {
     let served = tmp.path().join("served");
     std::fs::create_dir_all(&served).unwrap();
     for f in PARTS {
-        std::fs::copy(shared("lists/ofac/snapshot-2021-07-07").join(f), served.join(f)).unwrap();
+        std::fs::copy(
+            shared("lists/ofac/snapshot-2021-07-07").join(f),
+            served.join(f),
+        )
+        .unwrap();
     }
     let publisher = Publisher::start(served.clone());
-    let files: Vec<String> =
-        PARTS.iter().map(|n| format!("{{ url = \"{}\", name = \"{n}\" }}", publisher.url(n))).collect();
+    let files: Vec<String> = PARTS
+        .iter()
+        .map(|n| format!("{{ url = \"{}\", name = \"{n}\" }}", publisher.url(n)))
+        .collect();
     let cfg = UpdateConfig::from_toml_str(
         &format!(
             "[[source]]\nkey = \"us_ofac_sdn\"\nformat = \"ofac_sdn_csv\"\nallow_http = true\nfiles = [{}]\n",
@@ -60,7 +70,13 @@ fn setup() -> Setup {
     )
     .unwrap();
     let data = tmp.path().join("data");
-    Setup { _tmp: tmp, served, data, publisher, cfg }
+    Setup {
+        _tmp: tmp,
+        served,
+        data,
+        publisher,
+        cfg,
+    }
 }
 
 /// Append a row before OFAC's trailing DOS end-of-file byte.
@@ -111,30 +127,47 @@ fn one_new_entity_alerts_only_the_matching_counterparty_once_on_postgres() {
         return;
     };
     let schema = format!("watch_rescreen_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to KORDON_TEST_POSTGRES_URL");
-    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).expect("drop schema");
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+        .expect("connect to KORDON_TEST_POSTGRES_URL");
+    admin
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .expect("drop schema");
     let s = setup();
-    let watch = WatchDb::connect_postgres(&url, Some(&schema)).expect("connect the PostgreSQL watch");
+    let watch =
+        WatchDb::connect_postgres(&url, Some(&schema)).expect("connect the PostgreSQL watch");
     let alerts = one_new_entity_scenario(&s, watch);
     let reopened = WatchDb::connect_postgres(&url, Some(&schema)).expect("reconnect");
     assert_eq!(reopened.alerts(None).unwrap().len(), alerts);
     assert_eq!(reopened.counterparty_count().unwrap(), 5);
     let stored: i64 = admin
-        .query_one(&format!("SELECT COUNT(*) FROM {schema}.watch_alerts WHERE counterparty = 'C-1001'"), &[])
+        .query_one(
+            &format!("SELECT COUNT(*) FROM {schema}.watch_alerts WHERE counterparty = 'C-1001'"),
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(stored, 1, "exactly one alert for the drone engine buyer");
     drop(reopened);
-    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).expect("drop schema");
+    admin
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .expect("drop schema");
 }
 
 #[test]
 fn a_database_url_that_is_not_postgres_is_refused_without_its_password() {
     let dir = tempfile::tempdir().unwrap();
-    let err = WatchDb::open_url(dir.path(), Some("mysql://kordon:s3cret@db.internal/kordon")).err().unwrap();
+    let err = WatchDb::open_url(dir.path(), Some("mysql://kordon:s3cret@db.internal/kordon"))
+        .err()
+        .unwrap();
     let msg = err.to_string();
-    assert!(msg.contains("unsupported database URL") && msg.contains("db.internal"), "{msg}");
-    assert!(!msg.contains("s3cret"), "the password leaked into the error: {msg}");
+    assert!(
+        msg.contains("unsupported database URL") && msg.contains("db.internal"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("s3cret"),
+        "the password leaked into the error: {msg}"
+    );
     assert!(!dir.path().join("watch.db").exists());
 }
 
@@ -155,17 +188,26 @@ fn one_new_entity_scenario(s: &Setup, mut watch: WatchDb) -> usize {
     );
     // Importing the same file again screens nothing.
     let again = import_counterparties(&store, &mut watch, people, &opts).unwrap();
-    assert_eq!((again.unchanged, again.screened, again.alerts.len()), (5, 0, 0));
+    assert_eq!(
+        (again.unchanged, again.screened, again.alerts.len()),
+        (5, 0, 0)
+    );
 
     list_drone_engine_supplier(&s.served);
     let out = update(&mut store, s);
     assert_eq!(out.status, UpdateStatus::Updated, "{out:?}");
     let report = rescreen(&store, &mut watch, &opts).unwrap();
-    assert_eq!(report.changed_entities, 1, "only the added entity is screened: {report:?}");
+    assert_eq!(
+        report.changed_entities, 1,
+        "only the added entity is screened: {report:?}"
+    );
     assert_eq!(report.counterparties, 5);
     assert_eq!(report.alerts.len(), 1, "{:?}", watch.alerts(None).unwrap());
     let alerts = watch.alerts(None).unwrap();
-    let alert = alerts.iter().find(|a| a.alert_id == report.alerts[0]).unwrap();
+    let alert = alerts
+        .iter()
+        .find(|a| a.alert_id == report.alerts[0])
+        .unwrap();
     assert_eq!(alert.counterparty, "C-1001");
     assert_eq!(alert.entity_id, "us_ofac_sdn:99001");
     assert_eq!(alert.cause, AlertCause::ListChange);
@@ -183,7 +225,10 @@ fn one_new_entity_scenario(s: &Setup, mut watch: WatchDb) -> usize {
     assert_eq!(second.status, UpdateStatus::NotModified);
     assert_eq!(s.publisher.requests() - requests, 4);
     let report = rescreen(&store, &mut watch, &opts).unwrap();
-    assert!(report.alerts.is_empty() && report.sources.is_empty(), "{report:?}");
+    assert!(
+        report.alerts.is_empty() && report.sources.is_empty(),
+        "{report:?}"
+    );
     let after = watch.alerts(None).unwrap().len();
     assert_eq!(after, before.len() + 1);
     after
@@ -197,14 +242,28 @@ fn changed_entity_with_same_score_is_not_alerted_again() {
     update(&mut store, &s);
     let mut watch = WatchDb::open(&s.data).unwrap();
     let opts = WatchOptions::default();
-    let imported = import_counterparties(&store, &mut watch, read_file(&customers(), &map()).unwrap(), &opts).unwrap();
-    let first: Vec<_> = watch.alerts(None).unwrap().into_iter().filter(|a| a.counterparty == "C-1001").collect();
+    let imported = import_counterparties(
+        &store,
+        &mut watch,
+        read_file(&customers(), &map()).unwrap(),
+        &opts,
+    )
+    .unwrap();
+    let first: Vec<_> = watch
+        .alerts(None)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.counterparty == "C-1001")
+        .collect();
     assert_eq!(first.len(), 1, "{first:?}");
     assert_eq!(first[0].cause, AlertCause::CounterpartyNew);
     assert!(imported.alerts.contains(&first[0].alert_id));
 
     // The entry gains a remark: the entity changed, the name match did not.
-    append_row(&s.served.join("sdn_comments.csv"), "99001,\"Additional Sanctions Information - Subject to Secondary Sanctions\"");
+    append_row(
+        &s.served.join("sdn_comments.csv"),
+        "99001,\"Additional Sanctions Information - Subject to Secondary Sanctions\"",
+    );
     assert_eq!(update(&mut store, &s).status, UpdateStatus::Updated);
     let report = rescreen(&store, &mut watch, &opts).unwrap();
     assert_eq!(report.changed_entities, 1);
@@ -219,7 +278,10 @@ fn changed_entity_with_same_score_is_not_alerted_again() {
     // the previous score and the field changes that caused it.
     for a in &repeat {
         assert_eq!(a.previous_score, Some(first[0].score));
-        assert!(a.list_change.as_ref().is_some_and(|c| c.change == "changed" && !c.field_changes.is_empty()));
+        assert!(a
+            .list_change
+            .as_ref()
+            .is_some_and(|c| c.change == "changed" && !c.field_changes.is_empty()));
     }
     // Running the same pass again alerts nothing.
     let again = rescreen(&store, &mut watch, &opts).unwrap();
@@ -232,7 +294,10 @@ type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 /// A webhook receiver on 127.0.0.1 that fails the first `fail` posts.
 fn receiver(fail: usize) -> (String, Arc<AtomicUsize>, Received) {
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}/hook", server.server_addr().to_ip().unwrap().port());
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        server.server_addr().to_ip().unwrap().port()
+    );
     let count = Arc::new(AtomicUsize::new(0));
     let got: Received = Arc::default();
     let (c, g) = (count.clone(), got.clone());
@@ -267,8 +332,17 @@ fn webhook_retries_with_backoff_and_signs_each_alert() {
     let (url, count, got) = receiver(2);
     let mut hook = WebhookConfig::new(url, "s3cret");
     hook.initial_backoff = Duration::from_millis(20);
-    let opts = WatchOptions { webhook: Some(hook), ..WatchOptions::default() };
-    import_counterparties(&store, &mut watch, read_file(&customers(), &map()).unwrap(), &opts).unwrap();
+    let opts = WatchOptions {
+        webhook: Some(hook),
+        ..WatchOptions::default()
+    };
+    import_counterparties(
+        &store,
+        &mut watch,
+        read_file(&customers(), &map()).unwrap(),
+        &opts,
+    )
+    .unwrap();
     list_drone_engine_supplier(&s.served);
     update(&mut store, &s);
     let report = rescreen(&store, &mut watch, &opts).unwrap();
@@ -277,7 +351,11 @@ fn webhook_retries_with_backoff_and_signs_each_alert() {
     assert_eq!(delivery.failed, 0);
     // Every alert ever created was delivered; the first needed three tries.
     let all = watch.alerts(None).unwrap();
-    assert!(all.iter().all(|a| a.delivered_at.is_some() && a.delivery_error.is_none()), "{all:?}");
+    assert!(
+        all.iter()
+            .all(|a| a.delivered_at.is_some() && a.delivery_error.is_none()),
+        "{all:?}"
+    );
     assert_eq!(all[0].delivery_attempts, 3);
     assert!(all[1..].iter().all(|a| a.delivery_attempts == 1));
     assert_eq!(count.load(Ordering::SeqCst), all.len() + 2);
@@ -285,11 +363,16 @@ fn webhook_retries_with_backoff_and_signs_each_alert() {
     for (sig, body) in got.iter() {
         let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"s3cret").unwrap();
         mac.update(body);
-        assert_eq!(sig, &format!("sha256={}", hex::encode(mac.finalize().into_bytes())));
+        assert_eq!(
+            sig,
+            &format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        );
         let alert: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert!(alert["entity_id"].is_string());
     }
-    assert!(got.iter().any(|(_, b)| String::from_utf8_lossy(b).contains("us_ofac_sdn:99001")));
+    assert!(got
+        .iter()
+        .any(|(_, b)| String::from_utf8_lossy(b).contains("us_ofac_sdn:99001")));
 }
 
 #[test]
@@ -299,26 +382,56 @@ fn dead_webhook_never_loses_an_alert() {
     update(&mut store, &s);
     let mut watch = WatchDb::open(&s.data).unwrap();
     // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut hook = WebhookConfig::new(format!("http://127.0.0.1:{port}/hook"), "k");
     hook.max_attempts = 3;
     hook.initial_backoff = Duration::from_millis(10);
-    let opts = WatchOptions { webhook: Some(hook), ..WatchOptions::default() };
-    import_counterparties(&store, &mut watch, read_file(&customers(), &map()).unwrap(), &opts).unwrap();
+    let opts = WatchOptions {
+        webhook: Some(hook),
+        ..WatchOptions::default()
+    };
+    import_counterparties(
+        &store,
+        &mut watch,
+        read_file(&customers(), &map()).unwrap(),
+        &opts,
+    )
+    .unwrap();
     list_drone_engine_supplier(&s.served);
     update(&mut store, &s);
     let report = rescreen(&store, &mut watch, &opts).unwrap();
     assert_eq!(report.alerts.len(), 1);
-    let alert = watch.alerts(None).unwrap().into_iter().find(|a| a.alert_id == report.alerts[0]).unwrap();
+    let alert = watch
+        .alerts(None)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.alert_id == report.alerts[0])
+        .unwrap();
     assert!(alert.delivered_at.is_none());
     assert_eq!(alert.delivery_attempts, 3);
-    assert!(alert.delivery_error.as_deref().is_some_and(|e| e.contains("after 3 attempt(s)")), "{alert:?}");
-    assert_eq!(watch.undelivered().unwrap().len(), watch.alerts(None).unwrap().len());
+    assert!(
+        alert
+            .delivery_error
+            .as_deref()
+            .is_some_and(|e| e.contains("after 3 attempt(s)")),
+        "{alert:?}"
+    );
+    assert_eq!(
+        watch.undelivered().unwrap().len(),
+        watch.alerts(None).unwrap().len()
+    );
 }
 
 #[test]
 fn column_map_and_jsonl() {
-    assert!(ColumnMap::parse("country=ctry").is_err(), "name is required");
+    assert!(
+        ColumnMap::parse("country=ctry").is_err(),
+        "name is required"
+    );
     assert!(ColumnMap::parse("name=a,colour=b").is_err());
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("c.jsonl");
@@ -327,7 +440,11 @@ fn column_map_and_jsonl() {
         "{\"id\":\"A1\",\"n\":\"Ivan Petrov\",\"c\":[\"RU\",\"BY\"],\"d\":\"1970-05-01\",\"t\":\"person\"}\n\n{\"n\":\"Acme\"}\n",
     )
     .unwrap();
-    let got = read_file(&p, &ColumnMap::parse("name=n,country=c,dob=d,schema=t,key=id").unwrap()).unwrap();
+    let got = read_file(
+        &p,
+        &ColumnMap::parse("name=n,country=c,dob=d,schema=t,key=id").unwrap(),
+    )
+    .unwrap();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].key, "A1");
     assert_eq!(got[0].countries, vec!["RU", "BY"]);
@@ -346,9 +463,17 @@ fn delisting_forgets_the_hit_so_a_relisting_alerts_again() {
     update(&mut store, &s);
     let mut watch = WatchDb::open(&s.data).unwrap();
     let opts = WatchOptions::default();
-    import_counterparties(&store, &mut watch, read_file(&customers(), &map()).unwrap(), &opts).unwrap();
-    let originals: Vec<(PathBuf, Vec<u8>)> =
-        PARTS.iter().map(|p| (s.served.join(p), std::fs::read(s.served.join(p)).unwrap())).collect();
+    import_counterparties(
+        &store,
+        &mut watch,
+        read_file(&customers(), &map()).unwrap(),
+        &opts,
+    )
+    .unwrap();
+    let originals: Vec<(PathBuf, Vec<u8>)> = PARTS
+        .iter()
+        .map(|p| (s.served.join(p), std::fs::read(s.served.join(p)).unwrap()))
+        .collect();
 
     list_drone_engine_supplier(&s.served);
     update(&mut store, &s);
@@ -359,7 +484,14 @@ fn delisting_forgets_the_hit_so_a_relisting_alerts_again() {
     }
     assert_eq!(update(&mut store, &s).status, UpdateStatus::Updated);
     let delisted = rescreen(&store, &mut watch, &opts).unwrap();
-    assert_eq!((delisted.removed_entities, delisted.changed_entities, delisted.alerts.len()), (1, 0, 0));
+    assert_eq!(
+        (
+            delisted.removed_entities,
+            delisted.changed_entities,
+            delisted.alerts.len()
+        ),
+        (1, 0, 0)
+    );
 
     list_drone_engine_supplier(&s.served);
     assert_eq!(update(&mut store, &s).status, UpdateStatus::Updated);

@@ -56,7 +56,10 @@ fn parse_tables(text: &str) -> Result<JamoTables, String> {
             other => return Err(format!("line {}: unknown jamo part {other:?}", index + 1)),
         };
         if column.len() != position {
-            return Err(format!("line {}: jamo index {position} out of order", index + 1));
+            return Err(format!(
+                "line {}: jamo index {position} out of order",
+                index + 1
+            ));
         }
         column.push(latin);
     }
@@ -115,7 +118,10 @@ pub(crate) fn word_renderings(word: &[char]) -> Vec<String> {
                 surnames.native(&surname).map(|spellings| (n, spellings))
             });
         if let Some((n, spellings)) = split {
-            let customary = spellings.first().cloned().unwrap_or_else(|| revised[..n].concat());
+            let customary = spellings
+                .first()
+                .cloned()
+                .unwrap_or_else(|| revised[..n].concat());
             let given_rr_joined = revised[n..].concat();
             let given_rr_split = revised[n..].join(" ");
             let given_mr_split = mccune[n..].join(" ");

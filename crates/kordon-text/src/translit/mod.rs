@@ -26,11 +26,11 @@ mod script;
 
 use std::sync::OnceLock;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
 
-use rules::{Scheme, SchemeSet, fold_str};
-pub use script::{Script, detect_script, script_of};
+use rules::{fold_str, Scheme, SchemeSet};
+pub use script::{detect_script, script_of, Script};
 
 /// Upper bound on variants per text, so a long multi-word name cannot
 /// multiply into an unbounded list.
@@ -55,7 +55,11 @@ const WORD_FINAL_HEBREW: &[char] = &['׳', '\''];
 pub fn latin_variants(s: &str) -> Vec<String> {
     // Most list names are plain ASCII already.
     if s.is_ascii() {
-        return vec![s.split_ascii_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>().join(" ")];
+        return vec![s
+            .split_ascii_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")];
     }
     let text: String = s.nfc().collect::<String>().to_lowercase();
     let context = TextContext::of(&text);
@@ -118,7 +122,10 @@ struct Renderings {
 
 impl Renderings {
     fn by_scheme(by_scheme: Vec<String>) -> Self {
-        Renderings { by_scheme, alternatives: Vec::new() }
+        Renderings {
+            by_scheme,
+            alternatives: Vec::new(),
+        }
     }
 
     /// A name-table hit: its most common spelling stands in every scheme.
@@ -140,7 +147,8 @@ fn segment(text: &str) -> Vec<Segment> {
         let joins_word = !word.is_empty()
             && (is_combining_mark(c)
                 || (INTRA_WORD.contains(&c)
-                    && chars.get(position + 1).and_then(|&next| script_of(next)) == Some(word_script))
+                    && chars.get(position + 1).and_then(|&next| script_of(next))
+                        == Some(word_script))
                 || (word_script == Script::Hebrew && WORD_FINAL_HEBREW.contains(&c)));
         if joins_word {
             word.push(c);
@@ -201,7 +209,11 @@ fn combine(rendered: &[Rendered]) -> Vec<String> {
                 (Rendered::Separator(separator), _) => text.push_str(separator),
                 (Rendered::Word(_), Some((at, spelling))) if at == index => text.push_str(spelling),
                 (Rendered::Word(word), _) => {
-                    if let Some(rendering) = word.by_scheme.get(column).or_else(|| word.by_scheme.first()) {
+                    if let Some(rendering) = word
+                        .by_scheme
+                        .get(column)
+                        .or_else(|| word.by_scheme.first())
+                    {
                         text.push_str(rendering);
                     }
                 }
@@ -241,16 +253,25 @@ impl TextContext<'static> {
                 .iter()
                 .find(|language| {
                     language.markers.is_empty()
-                        || language.markers.iter().any(|marker| marker.split('+').all(|part| text.contains(part)))
+                        || language
+                            .markers
+                            .iter()
+                            .any(|marker| marker.split('+').all(|part| text.contains(part)))
                 })
                 .map(|language| {
-                    language.schemes.iter().filter_map(|name| catalogue.cyrillic.get(name)).collect()
+                    language
+                        .schemes
+                        .iter()
+                        .filter_map(|name| catalogue.cyrillic.get(name))
+                        .collect()
                 })
                 .unwrap_or_default()
         } else {
             Vec::new()
         };
-        let persian = text.chars().any(|c| matches!(c, 'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی'));
+        let persian = text
+            .chars()
+            .any(|c| matches!(c, 'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی'));
         TextContext { cyrillic, persian }
     }
 }
@@ -287,8 +308,16 @@ fn parse_cyrillic_languages(text: &str) -> Vec<CyrillicLanguage> {
         .filter_map(|line| {
             let mut fields = line.split('|').map(str::trim);
             let _language = fields.next()?;
-            let markers = fields.next()?.split_whitespace().map(str::to_string).collect();
-            let schemes = fields.next()?.split_whitespace().map(str::to_string).collect();
+            let markers = fields
+                .next()?
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            let schemes = fields
+                .next()?
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
             Some(CyrillicLanguage { markers, schemes })
         })
         .collect()
@@ -297,18 +326,42 @@ fn parse_cyrillic_languages(text: &str) -> Vec<CyrillicLanguage> {
 fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| Catalogue {
-        cyrillic: parse_rules("cyrillic.rules", include_str!("../../data/translit/cyrillic.rules")),
+        cyrillic: parse_rules(
+            "cyrillic.rules",
+            include_str!("../../data/translit/cyrillic.rules"),
+        ),
         cyrillic_languages: parse_cyrillic_languages(include_str!(
             "../../data/translit/cyrillic-languages.tsv"
         )),
-        greek: parse_rules("greek.rules", include_str!("../../data/translit/greek.rules")),
-        armenian: parse_rules("armenian.rules", include_str!("../../data/translit/armenian.rules")),
-        georgian: parse_rules("georgian.rules", include_str!("../../data/translit/georgian.rules")),
-        hebrew: parse_rules("hebrew.rules", include_str!("../../data/translit/hebrew.rules")),
-        arabic: parse_rules("arabic.rules", include_str!("../../data/translit/arabic.rules")),
+        greek: parse_rules(
+            "greek.rules",
+            include_str!("../../data/translit/greek.rules"),
+        ),
+        armenian: parse_rules(
+            "armenian.rules",
+            include_str!("../../data/translit/armenian.rules"),
+        ),
+        georgian: parse_rules(
+            "georgian.rules",
+            include_str!("../../data/translit/georgian.rules"),
+        ),
+        hebrew: parse_rules(
+            "hebrew.rules",
+            include_str!("../../data/translit/hebrew.rules"),
+        ),
+        arabic: parse_rules(
+            "arabic.rules",
+            include_str!("../../data/translit/arabic.rules"),
+        ),
         kana: parse_rules("kana.rules", include_str!("../../data/translit/kana.rules")),
-        myanmar: parse_rules("myanmar.rules", include_str!("../../data/translit/myanmar.rules")),
-        latin: parse_rules("latin.rules", include_str!("../../data/translit/latin.rules")),
+        myanmar: parse_rules(
+            "myanmar.rules",
+            include_str!("../../data/translit/myanmar.rules"),
+        ),
+        latin: parse_rules(
+            "latin.rules",
+            include_str!("../../data/translit/latin.rules"),
+        ),
     })
 }
 
@@ -337,7 +390,11 @@ fn render_scheme(scheme: &Scheme, word: &[char], out: &mut Vec<String>) {
 }
 
 fn without_marks(word: &[char]) -> Vec<char> {
-    word.iter().copied().nfd().filter(|&c| !is_combining_mark(c)).collect()
+    word.iter()
+        .copied()
+        .nfd()
+        .filter(|&c| !is_combining_mark(c))
+        .collect()
 }
 
 fn word_renderings(word: &[char], script: Script, context: &TextContext<'_>) -> Renderings {
@@ -358,19 +415,26 @@ fn word_renderings(word: &[char], script: Script, context: &TextContext<'_>) -> 
             }
             let text: String = word.iter().collect();
             let alternatives = names::cyrillic().native(&text).cloned().unwrap_or_default();
-            Renderings { by_scheme: out, alternatives }
+            Renderings {
+                by_scheme: out,
+                alternatives,
+            }
         }
         Script::Greek => Renderings::by_scheme(render_schemes(
             &catalogue.greek,
             &["el.elot", "el.phonetic", "el.classical"],
             &without_marks(word),
         )),
-        Script::Armenian => {
-            Renderings::by_scheme(render_schemes(&catalogue.armenian, &["hy.bgn", "hy.common"], word))
-        }
-        Script::Georgian => {
-            Renderings::by_scheme(render_schemes(&catalogue.georgian, &["ka.national", "ka.legacy"], word))
-        }
+        Script::Armenian => Renderings::by_scheme(render_schemes(
+            &catalogue.armenian,
+            &["hy.bgn", "hy.common"],
+            word,
+        )),
+        Script::Georgian => Renderings::by_scheme(render_schemes(
+            &catalogue.georgian,
+            &["ka.national", "ka.legacy"],
+            word,
+        )),
         Script::Hebrew => Renderings::by_scheme(render_schemes(
             &catalogue.hebrew,
             &["he.popular", "he.academy", "he.scholarly"],
@@ -381,7 +445,11 @@ fn word_renderings(word: &[char], script: Script, context: &TextContext<'_>) -> 
         Script::Hangul => Renderings::by_scheme(hangul::word_renderings(word)),
         Script::Kana => {
             let hiragana: Vec<char> = word.iter().map(|&c| katakana_to_hiragana(c)).collect();
-            Renderings::by_scheme(render_schemes(&catalogue.kana, &["ja.hepburn", "ja.kunrei"], &hiragana))
+            Renderings::by_scheme(render_schemes(
+                &catalogue.kana,
+                &["ja.hepburn", "ja.kunrei"],
+                &hiragana,
+            ))
         }
         Script::Myanmar => {
             let schemes = myanmar::MyanmarSchemes {
@@ -416,7 +484,10 @@ fn arabic_word(word: &[char], context: &TextContext<'_>) -> Renderings {
     if let Some(spellings) = table.native(&normalised) {
         return Renderings::spellings(spellings);
     }
-    if let Some(spellings) = normalised.strip_prefix("ال").and_then(|rest| table.native(rest)) {
+    if let Some(spellings) = normalised
+        .strip_prefix("ال")
+        .and_then(|rest| table.native(rest))
+    {
         let mut out: Vec<String> = spellings.iter().map(|s| format!("al-{s}")).collect();
         if let Some(first) = spellings.first() {
             out.push(format!("el-{first}"));
@@ -424,8 +495,11 @@ fn arabic_word(word: &[char], context: &TextContext<'_>) -> Renderings {
         }
         return Renderings::spellings(&out);
     }
-    let order: &[&str] =
-        if context.persian { &["ar.colloquial", "ar.common"] } else { &["ar.common", "ar.colloquial"] };
+    let order: &[&str] = if context.persian {
+        &["ar.colloquial", "ar.common"]
+    } else {
+        &["ar.common", "ar.colloquial"]
+    };
     Renderings::by_scheme(render_schemes(&catalogue().arabic, order, word))
 }
 
@@ -433,14 +507,17 @@ fn arabic_word(word: &[char], context: &TextContext<'_>) -> Renderings {
 /// one ("abdullah"); `segments` starts at the first word.
 fn arabic_two_word_name(segments: &[Segment]) -> Option<Vec<String>> {
     match segments {
-        [
-            Segment::Word(first, Script::Arabic),
-            Segment::Separator(space),
-            Segment::Word(second, Script::Arabic),
-            ..,
-        ] if space.trim().is_empty() => {
-            let joined: String = first.iter().chain([' '].iter()).chain(second.iter()).collect();
-            names::arabic().native(&names::normalise_arabic(&joined)).cloned()
+        [Segment::Word(first, Script::Arabic), Segment::Separator(space), Segment::Word(second, Script::Arabic), ..]
+            if space.trim().is_empty() =>
+        {
+            let joined: String = first
+                .iter()
+                .chain([' '].iter())
+                .chain(second.iter())
+                .collect();
+            names::arabic()
+                .native(&names::normalise_arabic(&joined))
+                .cloned()
         }
         _ => None,
     }

@@ -38,7 +38,11 @@ fn render_syllable(scheme: &Scheme, syllable: &[char]) -> String {
     let mut out = String::new();
     scheme.render_word(syllable, None, &mut out);
     // A syllable without a vowel sign carries the inherent vowel a.
-    if !out.is_empty() && !out.chars().any(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')) {
+    if !out.is_empty()
+        && !out
+            .chars()
+            .any(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u'))
+    {
         out.push('a');
     }
     out
@@ -63,13 +67,23 @@ pub(crate) fn word_renderings(schemes: &MyanmarSchemes<'_>, word: &[char]) -> Ve
     let mut per_scheme: Vec<Vec<String>> = schemes
         .plain
         .iter()
-        .map(|scheme| parts.iter().map(|syllable| render_syllable(scheme, syllable)).collect())
+        .map(|scheme| {
+            parts
+                .iter()
+                .map(|syllable| render_syllable(scheme, syllable))
+                .collect()
+        })
         .collect();
     if let (Some(voiced), Some(plain)) = (schemes.voiced, schemes.plain.first()) {
         let mut rendered: Vec<String> = Vec::with_capacity(parts.len());
         for syllable in &parts {
-            let voices = rendered.last().is_some_and(|previous| ends_open_or_nasal(previous));
-            rendered.push(render_syllable(if voices { voiced } else { plain }, syllable));
+            let voices = rendered
+                .last()
+                .is_some_and(|previous| ends_open_or_nasal(previous));
+            rendered.push(render_syllable(
+                if voices { voiced } else { plain },
+                syllable,
+            ));
         }
         per_scheme.push(rendered);
     }

@@ -35,8 +35,14 @@ impl NameTable {
             if spellings.is_empty() {
                 return Err(format!("line {}: no Latin spelling: {line:?}", index + 1));
             }
-            if let Some(bad) = spellings.iter().find(|s| !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'\'')) {
-                return Err(format!("line {}: spelling {bad:?} is not lower-case ASCII", index + 1));
+            if let Some(bad) = spellings.iter().find(|s| {
+                !s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'\'')
+            }) {
+                return Err(format!(
+                    "line {}: spelling {bad:?} is not lower-case ASCII",
+                    index + 1
+                ));
             }
             let group = table.groups.len();
             for spelling in &spellings {
@@ -48,7 +54,10 @@ impl NameTable {
             if native != "-" {
                 for form in native.split('|') {
                     // A form listed twice keeps its first spellings.
-                    table.by_native.entry(normalise(form)).or_insert_with(|| spellings.clone());
+                    table
+                        .by_native
+                        .entry(normalise(form))
+                        .or_insert_with(|| spellings.clone());
                 }
             }
             table.groups.push(spellings);
@@ -100,23 +109,32 @@ fn normalise_lowercase(word: &str) -> String {
 pub(crate) fn arabic() -> &'static NameTable {
     static TABLE: OnceLock<NameTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        NameTable::parse(include_str!("../../data/translit/arabic-names.tsv"), normalise_arabic)
-            .unwrap_or_else(|e| panic!("data/translit/arabic-names.tsv: {e}"))
+        NameTable::parse(
+            include_str!("../../data/translit/arabic-names.tsv"),
+            normalise_arabic,
+        )
+        .unwrap_or_else(|e| panic!("data/translit/arabic-names.tsv: {e}"))
     })
 }
 
 pub(crate) fn cyrillic() -> &'static NameTable {
     static TABLE: OnceLock<NameTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        NameTable::parse(include_str!("../../data/translit/cyrillic-names.tsv"), normalise_lowercase)
-            .unwrap_or_else(|e| panic!("data/translit/cyrillic-names.tsv: {e}"))
+        NameTable::parse(
+            include_str!("../../data/translit/cyrillic-names.tsv"),
+            normalise_lowercase,
+        )
+        .unwrap_or_else(|e| panic!("data/translit/cyrillic-names.tsv: {e}"))
     })
 }
 
 pub(crate) fn korean_surnames() -> &'static NameTable {
     static TABLE: OnceLock<NameTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        NameTable::parse(include_str!("../../data/translit/korean-surnames.tsv"), normalise_lowercase)
-            .unwrap_or_else(|e| panic!("data/translit/korean-surnames.tsv: {e}"))
+        NameTable::parse(
+            include_str!("../../data/translit/korean-surnames.tsv"),
+            normalise_lowercase,
+        )
+        .unwrap_or_else(|e| panic!("data/translit/korean-surnames.tsv: {e}"))
     })
 }

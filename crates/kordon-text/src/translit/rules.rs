@@ -125,18 +125,24 @@ impl SchemeSet {
                     }
                 }
                 "@vowels" => scheme.vowels = value.chars().filter(|c| !c.is_whitespace()).collect(),
-                "@fillers" => scheme.fillers = value.split_whitespace().map(str::to_string).collect(),
+                "@fillers" => {
+                    scheme.fillers = value.split_whitespace().map(str::to_string).collect()
+                }
                 "@syllables" => {
                     scheme.syllable_modes = value
                         .split_whitespace()
                         .map(|mode| match mode {
                             "open" => Ok(SyllableMode::Open),
                             "closed" => Ok(SyllableMode::Closed),
-                            other => Err(format!("line {line_no}: unknown syllable mode {other:?}")),
+                            other => {
+                                Err(format!("line {line_no}: unknown syllable mode {other:?}"))
+                            }
                         })
                         .collect::<Result<_, _>>()?;
                 }
-                _ => scheme.add_rule(key, value).map_err(|e| format!("line {line_no}: {e}"))?,
+                _ => scheme
+                    .add_rule(key, value)
+                    .map_err(|e| format!("line {line_no}: {e}"))?,
             }
         }
         Ok(SchemeSet { schemes })
@@ -183,7 +189,11 @@ impl Scheme {
         self.longest_key = self.longest_key.max(letters.chars().count());
         let rules = self.rules.entry(letters.to_string()).or_default();
         rules.retain(|r| !(r.start == start && r.at_word_end == at_word_end));
-        rules.push(Rule { start, at_word_end, latin: latin.to_ascii_lowercase() });
+        rules.push(Rule {
+            start,
+            at_word_end,
+            latin: latin.to_ascii_lowercase(),
+        });
         rules.sort_by_key(|r| std::cmp::Reverse(r.specificity()));
         Ok(())
     }
@@ -195,14 +205,21 @@ impl Scheme {
         let mut key = String::new();
         let mut position = 0;
         let word_start = out.len();
-        let mut word_out = WordOutput { out, word_start, last_piece_start: None, filler };
+        let mut word_out = WordOutput {
+            out,
+            word_start,
+            last_piece_start: None,
+            filler,
+        };
         while position < word.len() {
             let mut matched: Option<(&str, usize)> = None;
             let longest = self.longest_key.min(word.len() - position);
             for len in (1..=longest).rev() {
                 key.clear();
                 key.extend(&word[position..position + len]);
-                let Some(rules) = self.rules.get(key.as_str()) else { continue };
+                let Some(rules) = self.rules.get(key.as_str()) else {
+                    continue;
+                };
                 let at_end = position + len == word.len();
                 let after_vowel = position > 0 && self.vowels.contains(&word[position - 1]);
                 let found = rules.iter().find(|r| {
@@ -251,7 +268,9 @@ impl WordOutput<'_, '_> {
     }
 
     fn push(&mut self, piece: &str) {
-        let Some(first) = piece.chars().next() else { return };
+        let Some(first) = piece.chars().next() else {
+            return;
+        };
         if let Some(filler) = self.filler {
             let previous = self.char_before(self.out.len());
             if previous.is_some_and(is_consonant) && is_consonant(first) {
@@ -273,7 +292,9 @@ impl WordOutput<'_, '_> {
 
     /// Closed mode can leave a word-final consonant pair; fill it too.
     fn finish(self) {
-        let (Some(filler), Some(start)) = (self.filler, self.last_piece_start) else { return };
+        let (Some(filler), Some(start)) = (self.filler, self.last_piece_start) else {
+            return;
+        };
         let ends_in_pair = filler.mode == SyllableMode::Closed
             && self.out[start..].chars().next().is_some_and(is_consonant)
             && self.char_before(start).is_some_and(is_consonant);
@@ -318,8 +339,10 @@ mod tests {
 
     #[test]
     fn contexts_and_inheritance() {
-        let set = SchemeSet::parse("[a]\n@vowels а\n~е ye\nе e\nий$ y\nи i\nй y\n[b]\n@inherit a\n~е e\n")
-            .expect("valid rules");
+        let set = SchemeSet::parse(
+            "[a]\n@vowels а\n~е ye\nе e\nий$ y\nи i\nй y\n[b]\n@inherit a\n~е e\n",
+        )
+        .expect("valid rules");
         assert_eq!(render(set.get("a").expect("scheme a"), "еаеий"), ["yeayey"]);
         assert_eq!(render(set.get("b").expect("scheme b"), "еи"), ["ei"]);
     }

@@ -51,8 +51,12 @@ impl Publisher {
         };
         std::thread::spawn(move || {
             for req in server.incoming_requests() {
-                let (root, requests, not_modified, modes) =
-                    (root.clone(), requests.clone(), not_modified.clone(), modes.clone());
+                let (root, requests, not_modified, modes) = (
+                    root.clone(),
+                    requests.clone(),
+                    not_modified.clone(),
+                    modes.clone(),
+                );
                 // One thread per request, so a stalled one does not block others.
                 std::thread::spawn(move || serve(req, &root, &requests, &not_modified, &modes));
             }
@@ -114,12 +118,20 @@ fn serve(
 ) {
     requests.fetch_add(1, Ordering::SeqCst);
     let name = req.url().trim_start_matches('/').to_string();
-    let mode = modes.lock().unwrap().get(&name).cloned().unwrap_or(Mode::Normal);
-    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap();
+    let mode = modes
+        .lock()
+        .unwrap()
+        .get(&name)
+        .cloned()
+        .unwrap_or(Mode::Normal);
+    let header =
+        |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap();
     if let Mode::Html = mode {
-        let page = "<!DOCTYPE html>\n<html><head><title>Service temporarily unavailable</title></head>\
+        let page =
+            "<!DOCTYPE html>\n<html><head><title>Service temporarily unavailable</title></head>\
                     <body><h1>Maintenance</h1><p>Please try again later.</p></body></html>";
-        let resp = tiny_http::Response::from_string(page).with_header(header("Content-Type", "text/html"));
+        let resp =
+            tiny_http::Response::from_string(page).with_header(header("Content-Type", "text/html"));
         let _ = req.respond(resp);
         return;
     }
@@ -147,7 +159,12 @@ fn serve(
             let resp = tiny_http::Response::new(
                 200.into(),
                 vec![header("ETag", &etag)],
-                Trickle { data, pos: 0, chunk, pause },
+                Trickle {
+                    data,
+                    pos: 0,
+                    chunk,
+                    pause,
+                },
                 Some(len),
                 None,
             );
