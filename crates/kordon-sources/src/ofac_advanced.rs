@@ -20,62 +20,18 @@
 //! the end of the file: memory grows with the number of parties, not the bytes.
 
 use crate::ofac_csv::{label_meaning, LabelMeaning};
+use crate::xml_records::{collect_subtree, element, Node};
 use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
 use kordon_model::{
     country_code, Address, CountryRole, DateKind, Entity, Identifier, Link, LinkKind, Name,
     NameKind, NameParts, PartialDate, Program, Schema,
 };
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use quick_xml::events::Event;
+use quick_xml::Reader;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::OnceLock;
-
-/// One collected element: local name, attributes, text, children, byte offset.
-#[derive(Debug, Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
-    byte: u64,
-}
-
-impl Node {
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn value(&self) -> &str {
-        self.text.trim()
-    }
-
-    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    fn child_value(&self, name: &str) -> Option<&str> {
-        self.child(name).map(Node::value).filter(|v| !v.is_empty())
-    }
-
-    fn descendants<'a>(&'a self, name: &'a str, out: &mut Vec<&'a Node>) {
-        for c in &self.children {
-            if c.name == name {
-                out.push(c);
-            }
-            c.descendants(name, out);
-        }
-    }
-}
 
 /// What the XML-specific table (`data/ofac_advanced.tsv`) says.
 struct Meanings {
@@ -916,8 +872,9 @@ impl<'p, R: BufRead> Records<'p, R> {
             };
             match event {
                 Event::Start(start) => {
-                    let node = element(&start, byte)
-                        .map_err(|e| self.error(self.outer_path(), byte, e))?;
+                    let node = element(&start, byte).map_err(|e| {
+                        self.error(self.outer_path(), byte, format!("malformed XML: {e}"))
+                    })?;
                     let parent = self.outer.last().map(|f| f.name.as_str());
                     let grandparent = self
                         .outer
@@ -936,8 +893,9 @@ impl<'p, R: BufRead> Records<'p, R> {
                     return Ok(Some((path, container, node)));
                 }
                 Event::Empty(start) => {
-                    let node = element(&start, byte)
-                        .map_err(|e| self.error(self.outer_path(), byte, e))?;
+                    let node = element(&start, byte).map_err(|e| {
+                        self.error(self.outer_path(), byte, format!("malformed XML: {e}"))
+                    })?;
                     if self.outer.is_empty() {
                         return Ok(None);
                     }
@@ -990,107 +948,13 @@ impl<'p, R: BufRead> Records<'p, R> {
 
     /// Read the rest of a record whose start tag was just consumed.
     fn collect(&mut self, start: Node, path: &str) -> Result<Node, SourceError> {
-        let mut stack = vec![start];
-        let open_path = |stack: &[Node]| -> String {
-            let mut p = path.to_string();
-            for n in stack.iter().skip(1) {
-                p.push('/');
-                p.push_str(&n.name);
-            }
-            p
-        };
-        loop {
-            let byte = self.reader.buffer_position();
-            self.buf.clear();
-            let event = match self.reader.read_event_into(&mut self.buf) {
-                Ok(e) => e,
-                Err(e) => {
-                    let at = self.reader.error_position();
-                    return Err(self.error(open_path(&stack), at, format!("malformed XML: {e}")));
-                }
-            };
-            match event {
-                Event::Start(s) => {
-                    let node =
-                        element(&s, byte).map_err(|e| self.error(open_path(&stack), byte, e))?;
-                    stack.push(node);
-                }
-                Event::Empty(s) => {
-                    let node =
-                        element(&s, byte).map_err(|e| self.error(open_path(&stack), byte, e))?;
-                    if let Some(top) = stack.last_mut() {
-                        top.children.push(node);
-                    }
-                }
-                Event::Text(t) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&t.xml10_content());
-                    }
-                }
-                Event::CData(t) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&t);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
-                            .map(str::to_string)
-                            .unwrap_or_else(|| format!("&{};", &*r)),
-                        Err(e) => {
-                            return Err(self.error(
-                                open_path(&stack),
-                                byte,
-                                format!("malformed XML: {e}"),
-                            ))
-                        }
-                    };
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&resolved);
-                    }
-                }
-                Event::End(_) => {
-                    let Some(done) = stack.pop() else {
-                        return Err(self.error(path.to_string(), byte, "unbalanced end tag"));
-                    };
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(done),
-                        None => return Ok(done),
-                    }
-                }
-                Event::Eof => {
-                    return Err(self.error(
-                        open_path(&stack),
-                        byte,
-                        "truncated XML: the file ends inside this element",
-                    ));
-                }
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
-            }
-        }
+        collect_subtree(
+            &mut self.reader,
+            &mut self.buf,
+            self.file,
+            start,
+            path,
+            self.outer.len(),
+        )
     }
-}
-
-/// A node for a start tag: local name (namespace prefix dropped) and attributes.
-fn element(start: &BytesStart<'_>, byte: u64) -> Result<Node, String> {
-    let name = start.local_name().as_ref().to_string();
-    let mut attrs = Vec::new();
-    for a in start.attributes() {
-        let a = a.map_err(|e| format!("malformed XML attribute: {e}"))?;
-        if a.key.as_ref() == "xmlns" || a.key.as_ref().starts_with("xmlns:") {
-            continue;
-        }
-        let value = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| format!("malformed XML attribute: {e}"))?
-            .into_owned();
-        attrs.push((a.key.local_name().as_ref().to_string(), value));
-    }
-    Ok(Node {
-        name,
-        attrs,
-        byte,
-        ..Node::default()
-    })
 }

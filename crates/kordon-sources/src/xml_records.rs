@@ -40,6 +40,31 @@ impl Node {
         self.text.trim()
     }
 
+    /// Direct children with this name.
+    pub fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The first direct child with this name.
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The trimmed text of the first child with this name, `None` when absent or blank.
+    pub fn child_value(&self, name: &str) -> Option<&str> {
+        self.child(name).map(Node::value).filter(|v| !v.is_empty())
+    }
+
+    /// Every element with this name below this one, in document order.
+    pub fn descendants<'a>(&'a self, name: &'a str, out: &mut Vec<&'a Node>) {
+        for c in &self.children {
+            if c.name == name {
+                out.push(c);
+            }
+            c.descendants(name, out);
+        }
+    }
+
     /// Child paths with a 1-based index for repeated names, e.g. `INDIVIDUAL_ALIAS[3]`.
     pub fn indexed_children(&self) -> impl Iterator<Item = (String, &Node)> {
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -315,113 +340,129 @@ impl<R: BufRead> XmlRecords<R> {
 
     /// Read the rest of an element whose start tag was just consumed.
     fn collect(&mut self, start: Node, path: &str) -> Result<Node, SourceError> {
-        let mut stack = vec![start];
-        let open_path = |stack: &[Node]| {
-            let mut p = path.to_string();
-            for n in stack.iter().skip(1) {
-                p.push('/');
-                p.push_str(&n.name);
+        collect_subtree(
+            &mut self.reader,
+            &mut self.buf,
+            &self.file,
+            start,
+            path,
+            self.outer.len(),
+        )
+    }
+}
+
+/// Read the rest of an element whose start tag was just consumed from
+/// `reader`, as a tree. `path` is the element's XML path and `outer_depth` how
+/// many elements enclose it (for the truncation message).
+pub(crate) fn collect_subtree<R: BufRead>(
+    reader: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    file: &Path,
+    start: Node,
+    path: &str,
+    outer_depth: usize,
+) -> Result<Node, SourceError> {
+    let mut stack = vec![start];
+    let open_path = |stack: &[Node]| {
+        let mut p = path.to_string();
+        for n in stack.iter().skip(1) {
+            p.push('/');
+            p.push_str(&n.name);
+        }
+        p
+    };
+    loop {
+        let byte = reader.buffer_position();
+        buf.clear();
+        let event = match reader.read_event_into(buf) {
+            Ok(e) => e,
+            Err(e) => {
+                let at = reader.error_position();
+                return Err(error_at(file, open_path(&stack), at, describe(&e)));
             }
-            p
         };
-        loop {
-            let byte = self.reader.buffer_position();
-            self.buf.clear();
-            let event = match self.reader.read_event_into(&mut self.buf) {
-                Ok(e) => e,
-                Err(e) => {
-                    let at = self.reader.error_position();
-                    return Err(error_at(&self.file, open_path(&stack), at, describe(&e)));
-                }
-            };
-            match event {
-                Event::Start(s) => {
-                    let node = element(&s, byte).map_err(|e| {
-                        SourceError::new(
-                            &self.file,
-                            Location::Xml {
-                                path: open_path(&stack),
-                                byte,
-                            },
-                            format!("malformed XML: {e}"),
-                        )
-                    })?;
-                    stack.push(node);
-                }
-                Event::Empty(s) => {
-                    let node = element(&s, byte).map_err(|e| {
-                        SourceError::new(
-                            &self.file,
-                            Location::Xml {
-                                path: open_path(&stack),
-                                byte,
-                            },
-                            format!("malformed XML: {e}"),
-                        )
-                    })?;
-                    if let Some(top) = stack.last_mut() {
-                        top.children.push(node);
-                    }
-                }
-                Event::Text(t) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&t.xml10_content());
-                    }
-                }
-                Event::CData(t) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&t);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
-                            .map(str::to_string)
-                            // An undeclared entity is kept as written rather than lost.
-                            .unwrap_or_else(|| format!("&{};", &*r)),
-                        Err(e) => {
-                            return Err(error_at(
-                                &self.file,
-                                open_path(&stack),
-                                byte,
-                                format!("malformed XML: {e}"),
-                            ))
-                        }
-                    };
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&resolved);
-                    }
-                }
-                Event::End(_) => {
-                    let Some(done) = stack.pop() else {
-                        return Err(error_at(
-                            &self.file,
-                            path.to_string(),
+        match event {
+            Event::Start(s) => {
+                let node = element(&s, byte).map_err(|e| {
+                    SourceError::new(
+                        file,
+                        Location::Xml {
+                            path: open_path(&stack),
                             byte,
-                            "unbalanced end tag",
-                        ));
-                    };
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(done),
-                        None => return Ok(done),
-                    }
-                }
-                Event::Eof => {
-                    let open = open_path(&stack);
-                    let innermost = stack.last().map(|n| n.name.clone()).unwrap_or_default();
-                    return Err(error_at(
-                        &self.file,
-                        open,
-                        byte,
-                        format!(
-                            "truncated XML: the file ends inside <{innermost}> ({} element(s) still open)",
-                            stack.len() + self.outer.len()
-                        ),
-                    ));
-                }
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+                        },
+                        format!("malformed XML: {e}"),
+                    )
+                })?;
+                stack.push(node);
             }
+            Event::Empty(s) => {
+                let node = element(&s, byte).map_err(|e| {
+                    SourceError::new(
+                        file,
+                        Location::Xml {
+                            path: open_path(&stack),
+                            byte,
+                        },
+                        format!("malformed XML: {e}"),
+                    )
+                })?;
+                if let Some(top) = stack.last_mut() {
+                    top.children.push(node);
+                }
+            }
+            Event::Text(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
+                        .map(str::to_string)
+                        // An undeclared entity is kept as written rather than lost.
+                        .unwrap_or_else(|| format!("&{};", &*r)),
+                    Err(e) => {
+                        return Err(error_at(
+                            file,
+                            open_path(&stack),
+                            byte,
+                            format!("malformed XML: {e}"),
+                        ))
+                    }
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&resolved);
+                }
+            }
+            Event::End(_) => {
+                let Some(done) = stack.pop() else {
+                    return Err(error_at(file, path.to_string(), byte, "unbalanced end tag"));
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => return Ok(done),
+                }
+            }
+            Event::Eof => {
+                let open = open_path(&stack);
+                let innermost = stack.last().map(|n| n.name.clone()).unwrap_or_default();
+                return Err(error_at(
+                    file,
+                    open,
+                    byte,
+                    format!(
+                        "truncated XML: the file ends inside <{innermost}> ({} element(s) still open)",
+                        stack.len() + outer_depth
+                    ),
+                ));
+            }
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
 }
@@ -444,7 +485,7 @@ fn error_at(file: &Path, path: String, byte: u64, message: impl Into<String>) ->
 }
 
 /// A node for a start tag: local name (namespace prefix dropped) and attributes.
-fn element(start: &BytesStart<'_>, byte: u64) -> Result<Node, quick_xml::Error> {
+pub(crate) fn element(start: &BytesStart<'_>, byte: u64) -> Result<Node, quick_xml::Error> {
     let name = start.local_name().as_ref().to_string();
     let mut attrs = Vec::new();
     for a in start.attributes() {

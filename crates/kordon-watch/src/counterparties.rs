@@ -59,9 +59,11 @@ impl ColumnMap {
                 "dob" | "birth_date" => map.dob = Some(col),
                 "id" | "identifier" | "identifiers" => map.id = Some(col),
                 "schema" | "type" => map.schema = Some(col),
-                other => return Err(WatchError::Invalid(format!(
+                other => {
+                    return Err(WatchError::Invalid(format!(
                     "--map: unknown field {other:?} (fields: name, key, country, dob, id, schema)"
-                ))),
+                )))
+                }
             }
         }
         if map.name.is_empty() {
