@@ -20,7 +20,7 @@
 
 use crate::code_table::CodeTable;
 use crate::name_script::script_of;
-use crate::xml_records::{Item, Node, XmlRecords};
+use crate::xml_records::{Node, XmlRecords};
 use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
 use kordon_model::{
     Address, CountryRole, DateKind, Entity, EntityCountry, Identifier, IdentifierKind, Name,
@@ -64,34 +64,11 @@ fn parse_file(
     sink: &mut dyn FnMut(Entity) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
     let mut records = XmlRecords::new(input::open(path)?, path, "export", &[], &["sanctionEntity"]);
-    while let Some(item) = records.next_item()? {
-        match item {
-            Item::Record {
-                path: xml_path,
-                node,
-            } => {
-                let entity = map_entity(path, source, &xml_path, &node, report)?;
-                report.count_entity(&entity);
-                sink(entity)?;
-            }
-            Item::Stray {
-                path: xml_path,
-                node,
-            } => {
-                report.warn(Warning::new(
-                    path,
-                    Location::Xml {
-                        path: xml_path,
-                        byte: node.byte,
-                    },
-                    format!(
-                        "unknown element outside any sanctionEntity, not imported: {}",
-                        node.flat_text()
-                    ),
-                ));
-            }
-        }
-    }
+    records.for_each_record(report, "sanctionEntity", |xml_path, node, report| {
+        let entity = map_entity(path, source, xml_path, node, report)?;
+        report.count_entity(&entity);
+        sink(entity)
+    })?;
     report.published = records
         .root()
         .and_then(|r| r.attr("generationDate"))

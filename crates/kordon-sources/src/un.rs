@@ -16,7 +16,7 @@
 
 use crate::code_table::CodeTable;
 use crate::name_script::script_of;
-use crate::xml_records::{Item, Node, XmlRecords};
+use crate::xml_records::{Node, XmlRecords};
 use crate::{input, Location, ParseReport, SourceError, SourceInput, Warning};
 use kordon_model::{
     country_code, Address, DateKind, Entity, Identifier, IdentifierKind, Name, NameKind, NameParts,
@@ -74,34 +74,11 @@ fn parse_file(
         &["INDIVIDUALS", "ENTITIES"],
         &["INDIVIDUAL", "ENTITY"],
     );
-    while let Some(item) = records.next_item()? {
-        match item {
-            Item::Record {
-                path: xml_path,
-                node,
-            } => {
-                let entity = map_record(path, source, &xml_path, &node, report)?;
-                report.count_entity(&entity);
-                sink(entity)?;
-            }
-            Item::Stray {
-                path: xml_path,
-                node,
-            } => {
-                report.warn(Warning::new(
-                    path,
-                    Location::Xml {
-                        path: xml_path,
-                        byte: node.byte,
-                    },
-                    format!(
-                        "unknown element outside any record, not imported: {}",
-                        node.flat_text()
-                    ),
-                ));
-            }
-        }
-    }
+    records.for_each_record(report, "record", |xml_path, node, report| {
+        let entity = map_record(path, source, xml_path, node, report)?;
+        report.count_entity(&entity);
+        sink(entity)
+    })?;
     report.published = records
         .root()
         .and_then(|r| r.attr("dateGenerated"))

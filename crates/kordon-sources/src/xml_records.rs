@@ -338,6 +338,34 @@ impl<R: BufRead> XmlRecords<R> {
         format!("{name}[{n}]")
     }
 
+    /// Hand every record to `on_record` (with its XML path). An element
+    /// outside any record is not dropped silently: it becomes a warning
+    /// naming `record_kind`, with its text.
+    pub fn for_each_record(
+        &mut self,
+        report: &mut crate::ParseReport,
+        record_kind: &str,
+        mut on_record: impl FnMut(&str, &Node, &mut crate::ParseReport) -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
+        while let Some(item) = self.next_item()? {
+            match item {
+                Item::Record { path, node } => on_record(&path, &node, report)?,
+                Item::Stray { path, node } => report.warn(crate::Warning::new(
+                    &self.file,
+                    Location::Xml {
+                        path,
+                        byte: node.byte,
+                    },
+                    format!(
+                        "unknown element outside any {record_kind}, not imported: {}",
+                        node.flat_text()
+                    ),
+                )),
+            }
+        }
+        Ok(())
+    }
+
     /// Read the rest of an element whose start tag was just consumed.
     fn collect(&mut self, start: Node, path: &str) -> Result<Node, SourceError> {
         collect_subtree(
