@@ -1,16 +1,9 @@
 //! HS code normalisation and CHPL lookups.
 
+mod common;
+use common::shared;
 use kordon_screen::goods::{GoodsList, GoodsScreener, HsCode, HsNomenclature, CHPL_NAME};
 use proptest::prelude::*;
-use std::path::PathBuf;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(rel)
-}
 
 #[test]
 fn common_spellings_normalise_to_hs6() {

@@ -1,36 +1,9 @@
 //! Free-text screening on the real OFAC SDN list (2024-05-03 legacy CSV set).
 
+mod common;
+use common::ofac;
 use kordon_screen::scan::{imo_check_digit_valid, ScanReport, Scanner};
-use kordon_screen::PartyScreener;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(rel)
-}
-
-/// The OFAC SDN list (sdn.csv with its alt/add/comments files), parsed once.
-fn ofac() -> &'static PartyScreener {
-    static S: OnceLock<PartyScreener> = OnceLock::new();
-    S.get_or_init(|| {
-        let inputs = kordon_sources::discover(&[
-            shared("lists/ofac/sdn.csv"),
-            shared("lists/ofac/alt.csv"),
-            shared("lists/ofac/add.csv"),
-        ])
-        .expect("discover OFAC files");
-        let mut entities = Vec::new();
-        for input in &inputs {
-            let (mut e, _) = kordon_sources::parse_to_vec(input).expect("parse OFAC");
-            entities.append(&mut e);
-        }
-        PartyScreener::build(entities)
-    })
-}
 
 fn scanner() -> &'static Scanner<'static> {
     static S: OnceLock<Scanner<'static>> = OnceLock::new();

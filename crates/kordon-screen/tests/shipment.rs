@@ -1,39 +1,12 @@
 //! Shipment screening on the real OFAC SDN list: decisions, the rules behind
 //! them, per-record errors and rule-file overrides.
 
+mod common;
+use common::ofac;
 use kordon_screen::shipment::{
     read_csv, read_jsonl, Decision, NumberedRecord, PartyInput, RecordOutcome, RuleSet,
     ShipmentRecord, ShipmentResult, ShipmentScreener,
 };
-use kordon_screen::PartyScreener;
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(rel)
-}
-
-fn ofac() -> &'static PartyScreener {
-    static S: OnceLock<PartyScreener> = OnceLock::new();
-    S.get_or_init(|| {
-        let inputs = kordon_sources::discover(&[
-            shared("lists/ofac/sdn.csv"),
-            shared("lists/ofac/alt.csv"),
-            shared("lists/ofac/add.csv"),
-        ])
-        .expect("discover OFAC files");
-        let mut entities = Vec::new();
-        for input in &inputs {
-            let (mut e, _) = kordon_sources::parse_to_vec(input).expect("parse OFAC");
-            entities.append(&mut e);
-        }
-        PartyScreener::build(entities)
-    })
-}
 
 fn party(name: &str, country: &str) -> Option<PartyInput> {
     Some(PartyInput::Full {
