@@ -11,14 +11,18 @@
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 
-/// Term kinds and their weight in the retrieval score.
-const WORD: (&str, f32) = ("w:", 1.0);
-const PHONETIC: (&str, f32) = ("p:", 0.5);
-const SKELETON: (&str, f32) = ("s:", 0.5);
-const TRIGRAM: (&str, f32) = ("g:", 1.0);
-const ACRONYM: (&str, f32) = ("a:", 1.0);
+/// A term kind: its prefix in the term dictionary and its weight in the
+/// retrieval score.
+type TermKind = (&'static str, f32);
+
+const WORD: TermKind = ("w:", 1.0);
+const PHONETIC: TermKind = ("p:", 0.5);
+const SKELETON: TermKind = ("s:", 0.5);
+const TRIGRAM: TermKind = ("g:", 1.0);
+const ACRONYM: TermKind = ("a:", 1.0);
 
 /// Trigram terms more common than this share of parties are skipped at query
 /// time: they cost time and carry no signal.
@@ -106,6 +110,11 @@ pub struct CandidateIndex {
     word_df: WordFrequencies,
 }
 
+thread_local! {
+    /// Per-thread retrieval accumulator (see [`CandidateIndex::accumulate`]).
+    static ACCUMULATOR: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 type WordFrequencies = HashMap<Box<str>, u32, foldhash::fast::FixedState>;
 
 /// One retrieved party and its retrieval score (not a match score).
@@ -133,15 +142,9 @@ impl CandidateIndex {
             + words
     }
 
-    fn postings_of(&self, term: &str) -> &[u32] {
-        match self.terms.get(term.as_bytes()) {
-            Some(id) => {
-                let id = id as usize;
-                let (a, b) = (self.offsets[id] as usize, self.offsets[id + 1] as usize);
-                &self.postings[a..b]
-            }
-            None => &[],
-        }
+    fn postings(&self, term: u32) -> &[u32] {
+        let id = term as usize;
+        &self.postings[self.offsets[id] as usize..self.offsets[id + 1] as usize]
     }
 
     /// Number of parties with a name containing this token.
@@ -167,22 +170,54 @@ impl CandidateIndex {
         if n == 0 || k == 0 {
             return Vec::new();
         }
-        let mut terms: Vec<(String, f32)> =
-            queries.iter().flat_map(|q| name_terms(q, false)).collect();
+        // Terms are looked up as they are spelled out, in one reused buffer;
+        // only those in the index are kept, by term id.
+        let mut terms: Vec<(u32, f32, bool)> = Vec::new();
+        let mut key = String::new();
+        for q in queries {
+            for v in &q.variants {
+                variant_terms(v, false, &mut |kind: TermKind, text: &str, weight: f32| {
+                    key.clear();
+                    key.push_str(kind.0);
+                    key.push_str(text);
+                    if let Some(id) = self.terms.get(key.as_bytes()) {
+                        terms.push((id as u32, weight, kind.0 == TRIGRAM.0));
+                    }
+                });
+            }
+        }
         // The same term from several variants counts once, at its best weight.
+        // Term ids follow the terms' byte order, so hits are added in the same
+        // order as terms sorted by text.
         terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         terms.dedup_by(|a, b| a.0 == b.0);
         let max_trigram_df = ((n as f64) * MAX_TRIGRAM_DF_SHARE).max(50.0) as usize;
-        // Dense accumulator: a few hundred kilobytes even for a million parties,
-        // and far cheaper per posting than hashing.
-        let mut acc: Vec<f32> = vec![0.0; n];
+        ACCUMULATOR.with_borrow_mut(|acc| self.accumulate(&terms, max_trigram_df, acc, k))
+    }
+
+    /// Add every term's IDF-weighted hits into `acc` (one slot per party),
+    /// take the top `k`, and leave `acc` all zero again.
+    fn accumulate(
+        &self,
+        terms: &[(u32, f32, bool)],
+        max_trigram_df: usize,
+        acc: &mut Vec<f32>,
+        k: usize,
+    ) -> Vec<Candidate> {
+        let n = self.docs as usize;
+        // Dense accumulator: a few megabytes even for a million parties, far
+        // cheaper per posting than hashing, and kept per thread so that a
+        // query neither allocates nor zeroes it; only touched slots are reset.
+        if acc.len() < n {
+            acc.resize(n, 0.0);
+        }
         let mut touched: Vec<u32> = Vec::new();
-        for (term, weight) in &terms {
-            let list = self.postings_of(term);
+        for &(term, weight, trigram) in terms {
+            let list = self.postings(term);
             if list.is_empty() {
                 continue;
             }
-            if term.starts_with(TRIGRAM.0) && list.len() > max_trigram_df {
+            if trigram && list.len() > max_trigram_df {
                 continue;
             }
             let idf = ((n as f32) / (list.len() as f32)).ln() + 1.0;
@@ -199,7 +234,7 @@ impl CandidateIndex {
             .into_iter()
             .map(|doc| Candidate {
                 doc,
-                score: acc[doc as usize],
+                score: std::mem::take(&mut acc[doc as usize]),
             })
             .collect();
         if out.len() > k {
@@ -217,43 +252,54 @@ impl CandidateIndex {
 pub fn name_terms(name: &AnalyzedName, indexing: bool) -> Vec<(String, f32)> {
     let mut out = Vec::new();
     for v in &name.variants {
-        variant_terms(v, indexing, &mut out);
+        variant_terms(
+            v,
+            indexing,
+            &mut |kind: TermKind, text: &str, weight: f32| {
+                out.push((format!("{}{text}", kind.0), weight));
+            },
+        );
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
     out.dedup_by(|a, b| a.0 == b.0);
     out
 }
 
-fn variant_terms(v: &NameVariant, indexing: bool, out: &mut Vec<(String, f32)>) {
+/// Spell out the terms of one variant to `emit(kind, text, weight)`; the
+/// term is the kind's prefix followed by the text.
+fn variant_terms(v: &NameVariant, indexing: bool, emit: &mut impl FnMut(TermKind, &str, f32)) {
+    let mut gram = String::new();
     for t in v.core_tokens() {
-        out.push((format!("{}{}", WORD.0, t.text), WORD.1));
+        emit(WORD, &t.text, WORD.1);
         if t.class == TokenClass::Number {
             continue;
         }
         if !t.phonetic.is_empty() {
-            out.push((format!("{}{}", PHONETIC.0, t.phonetic), PHONETIC.1));
+            emit(PHONETIC, &t.phonetic, PHONETIC.1);
         }
         if v.transliterated && t.skeleton.len() >= 2 {
-            out.push((format!("{}{}", SKELETON.0, t.skeleton), SKELETON.1));
+            emit(SKELETON, &t.skeleton, SKELETON.1);
         }
         let grams = trigrams(&t.text);
         let share = TRIGRAM.1 / grams.len().max(1) as f32;
         for g in grams {
-            out.push((format!("{}{}", TRIGRAM.0, g), share));
+            gram.clear();
+            gram.extend(g);
+            emit(TRIGRAM, &gram, share);
         }
         if !indexing && (2..=6).contains(&t.text.len()) && t.class == TokenClass::Word {
-            out.push((format!("{}{}", ACRONYM.0, t.text), ACRONYM.1));
+            emit(ACRONYM, &t.text, ACRONYM.1);
         }
     }
     // Skeletons of Latin names too, so a transliterated query meets them.
     if indexing && !v.transliterated {
         for t in v.core_tokens().filter(|t| t.skeleton.len() >= 2) {
-            out.push((format!("{}{}", SKELETON.0, t.skeleton), SKELETON.1));
+            emit(SKELETON, &t.skeleton, SKELETON.1);
         }
     }
     if !indexing && v.transliterated {
         for t in v.core_tokens().filter(|t| t.skeleton.len() >= 2) {
-            out.push((format!("{}{}", SKELETON.0, t.skeleton), SKELETON.1));
+            emit(SKELETON, &t.skeleton, SKELETON.1);
         }
     }
     if indexing {
@@ -261,24 +307,22 @@ fn variant_terms(v: &NameVariant, indexing: bool, out: &mut Vec<(String, f32)>) 
         if initials.len() >= 3 {
             for end in 3..=initials.len().min(8) {
                 if initials.is_char_boundary(end) {
-                    out.push((format!("{}{}", ACRONYM.0, &initials[..end]), ACRONYM.1));
+                    emit(ACRONYM, &initials[..end], ACRONYM.1);
                 }
             }
         }
     }
 }
 
-/// Character trigrams of a token padded with boundary marks.
-fn trigrams(token: &str) -> Vec<String> {
-    let chars: Vec<char> = std::iter::once('^')
+/// Distinct character trigrams of a token padded with boundary marks, in
+/// sorted order.
+fn trigrams(token: &str) -> SmallVec<[[char; 3]; 16]> {
+    let chars: SmallVec<[char; 32]> = std::iter::once('^')
         .chain(token.chars())
         .chain(std::iter::once('$'))
         .collect();
-    if chars.len() < 3 {
-        return Vec::new();
-    }
-    let mut g: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    g.sort();
+    let mut g: SmallVec<[[char; 3]; 16]> = chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+    g.sort_unstable();
     g.dedup();
     g
 }

@@ -21,7 +21,7 @@ pub mod names;
 
 pub use names::{
     best_variant_pair, compare_analyzed, explain_variant_pair, token_similarity, NameComparison,
-    TokenPair, TokenWeights, UniformWeights,
+    TokenPair, TokenTable, TokenWeights, UniformWeights,
 };
 
 use kordon_model::{normalize_identifier, Entity, NameKind, PartialDate, Schema};
@@ -124,9 +124,18 @@ pub struct PreparedEntity {
     pub dates: Vec<PartialDate>,
     /// Normalised identifier values of at least 4 characters.
     pub identifiers: Vec<String>,
+    /// The distinct tokens of `names` and their weights: built by [`Self::new`]
+    /// with uniform weights, rebuilt by [`Self::weigh`] once corpus weights exist.
+    tokens: TokenTable,
 }
 
 impl PreparedEntity {
+    /// Look the party's token weights up in `w` (the candidate index's word
+    /// frequencies). [`score_entity`] must then be called with the same `w`.
+    pub fn weigh(&mut self, w: &dyn TokenWeights) {
+        self.tokens = TokenTable::new(self.names.iter().map(|(n, _)| n), w);
+    }
+
     pub fn new(e: &Entity) -> PreparedEntity {
         let names = e
             .names
@@ -150,13 +159,16 @@ impl PreparedEntity {
             .collect();
         identifiers.sort();
         identifiers.dedup();
-        PreparedEntity {
+        let mut prepared = PreparedEntity {
             schema: e.schema,
             names,
             countries: e.country_codes().into_iter().map(str::to_string).collect(),
             dates: e.birth_dates().cloned().collect(),
             identifiers,
-        }
+            tokens: TokenTable::default(),
+        };
+        prepared.weigh(&UniformWeights);
+        prepared
     }
 }
 
@@ -170,9 +182,18 @@ pub struct PreparedQuery {
     pub countries: Vec<String>,
     pub birth_date: Option<PartialDate>,
     pub identifiers: Vec<String>,
+    /// The distinct tokens of the analysed name and their weights: uniform
+    /// from [`Self::new`], corpus weights after [`Self::weigh`].
+    tokens: TokenTable,
 }
 
 impl PreparedQuery {
+    /// Look the query's token weights up in `w`; [`score_entity`] must then
+    /// be called with the same `w`.
+    pub fn weigh(&mut self, w: &dyn TokenWeights) {
+        self.tokens = TokenTable::new(std::iter::once(&self.analyzed), w);
+    }
+
     pub fn new(
         name: &str,
         schema: Option<Schema>,
@@ -180,9 +201,11 @@ impl PreparedQuery {
         birth_date: Option<PartialDate>,
         identifiers: &[String],
     ) -> PreparedQuery {
+        let analyzed = analyze_name(name, schema.unwrap_or(Schema::Unknown));
         PreparedQuery {
             name: name.to_string(),
-            analyzed: analyze_name(name, schema.unwrap_or(Schema::Unknown)),
+            tokens: TokenTable::new(std::iter::once(&analyzed), &UniformWeights),
+            analyzed,
             schema,
             countries: countries
                 .iter()
@@ -202,12 +225,25 @@ impl PreparedQuery {
 /// candidate) variant pair.
 type BestName = (f64, usize, Option<(usize, usize)>);
 
-/// Score a prepared query against a prepared party.
+/// Score a prepared query against a prepared party, with the explanation.
+/// `q` and `e` must have been weighed with `w` (see [`PreparedEntity::weigh`]).
 pub fn score_entity(
     q: &PreparedQuery,
     e: &PreparedEntity,
     w: &dyn TokenWeights,
 ) -> MatchExplanation {
+    score_entity_at_least(q, e, w, f64::NEG_INFINITY).expect("every score is at least -inf")
+}
+
+/// [`score_entity`], but `None` when the score is below `min`: the
+/// explanation, the costly part for a party that does not match, is built
+/// only for a score that reaches `min`.
+pub fn score_entity_at_least(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    w: &dyn TokenWeights,
+    min: f64,
+) -> Option<MatchExplanation> {
     let schema = q.schema.unwrap_or(Schema::Unknown);
     let mut features = Vec::new();
     let effective = if schema == Schema::Unknown {
@@ -217,34 +253,30 @@ pub fn score_entity(
     };
     // Best name; strong names preferred over weak aliases when they tie. Only
     // scores are compared here; the explanation is built for the winner alone.
-    let q_weights = names::variant_weights(&q.analyzed, w);
+    let q_weights = q.tokens.variant_weights(&q.analyzed);
     let mut best: Option<BestName> = None;
-    for (idx, (an, kind)) in e.names.iter().enumerate() {
-        let pair = names::best_variant_pair_weighted(&q.analyzed, &q_weights, an, effective, w);
-        let mut s = pair.map_or(0.0, |b| b.0);
-        if kind.is_weak() {
-            s *= 0.999;
+    names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
+        for (idx, (an, kind)) in e.names.iter().enumerate() {
+            let pair = names::best_variant_pair_cached(
+                (&q.analyzed, q.tokens.name_ids(0)),
+                &q_weights,
+                (an, e.tokens.name_ids(idx)),
+                e.tokens.weights(),
+                effective,
+                cache,
+            );
+            let mut s = pair.map_or(0.0, |b| b.0);
+            if kind.is_weak() {
+                s *= 0.999;
+            }
+            if best.is_none_or(|(b, _, _)| s > b) {
+                best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
+            }
         }
-        if best.is_none_or(|(b, _, _)| s > b) {
-            best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
-        }
-    }
-    let (name, idx) = match best {
-        Some((s, idx, pair)) => {
-            let mut cmp = explain_variant_pair(&q.analyzed, &e.names[idx].0, pair, effective, w);
-            cmp.score = s;
-            (cmp, idx)
-        }
-        None => (
-            compare_analyzed(&q.analyzed, &AnalyzedName::default_empty(), effective, w),
-            usize::MAX,
-        ),
-    };
-    let (matched_name, matched_kind, matched_script) = match e.names.get(idx) {
-        Some((an, kind)) => (an.original.clone(), Some(*kind), an.script.to_string()),
-        None => (String::new(), None, String::new()),
-    };
-    let name_score = name.score;
+    });
+    let idx = best.map_or(usize::MAX, |(_, idx, _)| idx);
+    let name_score = best.map_or(0.0, |(s, _, _)| s);
+    let matched_kind = e.names.get(idx).map(|(_, kind)| *kind);
     features.push(FeatureContribution {
         feature: "name".into(),
         delta: name_score,
@@ -319,8 +351,24 @@ pub fn score_entity(
             score = capped;
         }
     }
-    MatchExplanation {
-        score: score.clamp(0.0, 1.0),
+    let score = score.clamp(0.0, 1.0);
+    if score < min {
+        return None;
+    }
+    let name = match best {
+        Some((s, idx, pair)) => {
+            let mut cmp = explain_variant_pair(&q.analyzed, &e.names[idx].0, pair, effective, w);
+            cmp.score = s;
+            cmp
+        }
+        None => compare_analyzed(&q.analyzed, &AnalyzedName::default_empty(), effective, w),
+    };
+    let (matched_name, matched_script) = match e.names.get(idx) {
+        Some((an, _)) => (an.original.clone(), an.script.to_string()),
+        None => (String::new(), String::new()),
+    };
+    Some(MatchExplanation {
+        score,
         name_score,
         query_name: q.name.clone(),
         matched_name,
@@ -329,20 +377,23 @@ pub fn score_entity(
         query_script: q.analyzed.script.to_string(),
         name,
         features,
-    }
+    })
 }
 
 /// Compare two bare names under a schema: the API behind `kordon compare` and
 /// the pair evaluation.
 pub fn compare(a: &str, b: &str, schema: Schema) -> (f64, MatchExplanation) {
     let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
-    let e = PreparedEntity {
+    // Both sides carry uniform weights from `new`.
+    let mut e = PreparedEntity {
         schema,
         names: vec![(analyze_name(b, schema), NameKind::Primary)],
         countries: Vec::new(),
         dates: Vec::new(),
         identifiers: Vec::new(),
+        tokens: TokenTable::default(),
     };
+    e.weigh(&UniformWeights);
     let ex = score_entity(&q, &e, &UniformWeights);
     (ex.score, ex)
 }

@@ -217,30 +217,45 @@ fn fuzzy(a: &str, b: &str) -> f64 {
 }
 
 /// Edit distance in characters. Tokens are lower-case ASCII, so the common
-/// case runs on bytes with one reused row instead of `strsim`'s per-call
-/// allocations; other text falls back to `strsim` (same result).
+/// case runs on bytes with the bit-parallel algorithm of Myers (in Hyyrö's
+/// formulation): one machine word holds a whole column of the edit table, so
+/// a word pair costs a few operations per letter instead of a table. Longer
+/// or non-ASCII text falls back to `strsim` (same result).
 pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    if !a.is_ascii() || !b.is_ascii() || b.len() > 64 {
+    if !a.is_ascii() || !b.is_ascii() || a.len() > 64 {
         return strsim::levenshtein(a, b);
     }
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.is_empty() {
+    let m = a.len();
+    if m == 0 {
         return b.len();
     }
-    let mut row = [0usize; 65];
-    for (j, cell) in row.iter_mut().enumerate().take(b.len() + 1) {
-        *cell = j;
+    // Bit i of peq[c] is set when a[i] == c.
+    let mut peq = [0u64; 128];
+    for (i, &c) in a.iter().enumerate() {
+        peq[c as usize] |= 1 << i;
     }
-    for (i, &ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+    let mut vp: u64 = if m == 64 { !0 } else { (1u64 << m) - 1 };
+    let mut vn: u64 = 0;
+    let last = 1u64 << (m - 1);
+    let mut distance = m;
+    for &c in b {
+        let eq = peq[c as usize];
+        let xv = eq | vn;
+        let xh = ((eq & vp).wrapping_add(vp) ^ vp) | eq;
+        let mut hp = vn | !(xh | vp);
+        let mut hn = vp & xh;
+        if hp & last != 0 {
+            distance += 1;
+        } else if hn & last != 0 {
+            distance -= 1;
         }
+        hp = (hp << 1) | 1;
+        hn <<= 1;
+        vp = hn | !(xv | hp);
+        vn = hp & xv;
     }
-    row[b.len()]
+    distance
 }
 
 /// Jaro-Winkler similarity, computed exactly as `strsim::jaro_winkler` does
@@ -368,7 +383,7 @@ fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
         .collect()
 }
 
-fn align(a: &[Token], b: &[Token], cross: bool) -> Alignment {
+fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alignment {
     let mut sim_a: TokenNumbers = smallvec![0.0; a.len()];
     let mut sim_b: TokenNumbers = smallvec![0.0; b.len()];
     let mut pairs = SmallVec::new();
@@ -383,7 +398,7 @@ fn align(a: &[Token], b: &[Token], cross: bool) -> Alignment {
             if sim_b[j] > 0.0 {
                 continue;
             }
-            let (s, how) = token_similarity(ta, tb, cross);
+            let (s, how) = sims.get(i, j, ta, tb, cross);
             if s > 0.0 {
                 // Prefer partners in the same position when similarity ties.
                 let order_bonus = if i == j { 1e-6 } else { 0.0 };
@@ -424,9 +439,30 @@ fn multi_token_pass(
     swapped: bool,
     cross: bool,
 ) {
-    // Reused across tokens and runs: building these strings was the pass's main cost.
-    let mut initials = String::new();
-    let mut joined = String::new();
+    // Reused across tokens, runs and calls: building these strings was the
+    // pass's main cost.
+    RUN_TEXT.with_borrow_mut(|(initials, joined)| {
+        multi_token_runs(x, y, sim_x, sim_y, pairs, swapped, cross, initials, joined)
+    });
+}
+
+thread_local! {
+    /// Scratch strings of [`multi_token_pass`]: a run's initials and its words joined.
+    static RUN_TEXT: std::cell::RefCell<(String, String)> = const { std::cell::RefCell::new((String::new(), String::new())) };
+}
+
+#[allow(clippy::too_many_arguments)]
+fn multi_token_runs(
+    x: &[Token],
+    y: &[Token],
+    sim_x: &mut [f64],
+    sim_y: &mut [f64],
+    pairs: &mut SmallVec<[RawPair; 6]>,
+    swapped: bool,
+    cross: bool,
+    initials: &mut String,
+    joined: &mut String,
+) {
     for (i, t) in x.iter().enumerate() {
         if sim_x[i] > 0.0 || t.class != TokenClass::Word {
             continue;
@@ -466,7 +502,7 @@ fn multi_token_pass(
                     }
                     end += 1;
                 }
-                if initials == t.text && words >= 2 {
+                if *initials == t.text && words >= 2 {
                     record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
                     break;
                 }
@@ -493,9 +529,9 @@ fn multi_token_pass(
                             break;
                         }
                         let mut r = 1.0
-                            - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
+                            - levenshtein(joined, &t.text) as f64 / len.max(joined.len()) as f64;
                         if cross && r < 0.9 && !t.skeleton.is_empty() {
-                            let js = kordon_text::phonetic::skeleton(&joined);
+                            let js = kordon_text::phonetic::skeleton(joined);
                             let sr = 1.0
                                 - levenshtein(&js, &t.skeleton) as f64
                                     / js.len().max(t.skeleton.len()) as f64;
@@ -556,9 +592,10 @@ fn score_variants(
     wb: &[f64],
     schema: Schema,
     lenient: bool,
+    sims: &mut Similarities,
 ) -> (f64, Alignment) {
     let cross = lenient && a.transliterated != b.transliterated;
-    let al = align(&a.tokens, &b.tokens, cross);
+    let al = align(&a.tokens, &b.tokens, cross, sims);
     let total_a: f64 = wa.iter().sum();
     let total_b: f64 = wb.iter().sum();
     if total_a <= 0.0 || total_b <= 0.0 {
@@ -637,15 +674,6 @@ fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> bool {
 }
 
 /// Score of one variant pair as [`compare_analyzed`] ranks it.
-/// Token weights of each variant of a name, looked up once per comparison
-/// rather than once per variant pair.
-pub(crate) fn variant_weights(name: &AnalyzedName, w: &dyn TokenWeights) -> Vec<TokenNumbers> {
-    name.variants
-        .iter()
-        .map(|v| v.tokens.iter().map(|t| weight(t, w)).collect())
-        .collect()
-}
-
 fn variant_pair_score(
     va: &NameVariant,
     vb: &NameVariant,
@@ -653,8 +681,9 @@ fn variant_pair_score(
     wb: &[f64],
     schema: Schema,
     lenient: bool,
+    sims: &mut Similarities,
 ) -> (f64, f64, Alignment) {
-    let (s, al) = score_variants(va, vb, wa, wb, schema, lenient);
+    let (s, al) = score_variants(va, vb, wa, wb, schema, lenient, sims);
     let s = s * segment_factor(va.segment, vb.segment);
     let joined = joined_score(va, vb);
     (s.max(joined), joined, al)
@@ -670,30 +699,207 @@ pub fn best_variant_pair(
     schema: Schema,
     w: &dyn TokenWeights,
 ) -> Option<(f64, usize, usize)> {
-    best_variant_pair_weighted(q, &variant_weights(q, w), c, schema, w)
+    let q_table = TokenTable::new(std::iter::once(q), w);
+    let c_table = TokenTable::new(std::iter::once(c), w);
+    SimilarityCache::with(q_table.distinct(), c_table.distinct(), |cache| {
+        best_variant_pair_cached(
+            (q, q_table.name_ids(0)),
+            &q_table.variant_weights(q),
+            (c, c_table.name_ids(0)),
+            c_table.weights(),
+            schema,
+            cache,
+        )
+    })
 }
 
-/// [`best_variant_pair`] with the query's token weights already looked up
-/// (a query is compared with every name of every candidate).
-pub(crate) fn best_variant_pair_weighted(
-    q: &AnalyzedName,
+/// [`best_variant_pair`] for one name of a party, with the query's token
+/// weights already looked up, the party's taken from its [`TokenTable`],
+/// and token similarities shared through `cache` with the party's other names
+/// (a query is compared with every name of every candidate). Each side is the
+/// name and its token ids (see [`TokenTable::name_ids`]).
+pub(crate) fn best_variant_pair_cached(
+    (q, q_ids): (&AnalyzedName, &[u32]),
     q_weights: &[TokenNumbers],
-    c: &AnalyzedName,
+    (c, c_ids): (&AnalyzedName, &[u32]),
+    c_weights: &[f64],
     schema: Schema,
-    w: &dyn TokenWeights,
+    cache: &mut SimilarityCache,
 ) -> Option<(f64, usize, usize)> {
     let lenient = lenient_pair(q, c);
-    let c_weights = variant_weights(c, w);
     let mut best: Option<(f64, usize, usize)> = None;
-    for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
-        for ((j, vb), wb) in c.variants.iter().enumerate().zip(&c_weights) {
-            let (s, _, _) = variant_pair_score(va, vb, wa, wb, schema, lenient);
-            if best.is_none_or(|b| s > b.0) {
+    let mut c_start = 0;
+    for (j, vb) in c.variants.iter().enumerate() {
+        let ids_b = &c_ids[c_start..c_start + vb.tokens.len()];
+        c_start += vb.tokens.len();
+        let wb: TokenNumbers = ids_b.iter().map(|&id| c_weights[id as usize]).collect();
+        let mut q_start = 0;
+        for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
+            let ids_a = &q_ids[q_start..q_start + va.tokens.len()];
+            q_start += va.tokens.len();
+            let mut sims = Similarities::Cached {
+                ids_a,
+                ids_b,
+                cache: &mut *cache,
+            };
+            let (s, _, _) = variant_pair_score(va, vb, wa, &wb, schema, lenient, &mut sims);
+            // Ties go to the earlier pair in (query variant, party variant)
+            // order, whatever order the loops run in.
+            if best.is_none_or(|b| s > b.0 || (s == b.0 && (i, j) < (b.1, b.2))) {
                 best = Some((s, i, j));
             }
         }
     }
     best
+}
+
+/// Where [`align`] gets token similarities from: computed on the spot, or
+/// looked up by token id in a cache shared by every variant pair of one
+/// query and one party.
+enum Similarities<'a> {
+    Direct,
+    Cached {
+        ids_a: &'a [u32],
+        ids_b: &'a [u32],
+        cache: &'a mut SimilarityCache,
+    },
+}
+
+impl Similarities<'_> {
+    fn get(
+        &mut self,
+        i: usize,
+        j: usize,
+        a: &Token,
+        b: &Token,
+        cross: bool,
+    ) -> (f64, &'static str) {
+        match self {
+            Similarities::Direct => token_similarity(a, b, cross),
+            Similarities::Cached {
+                ids_a,
+                ids_b,
+                cache,
+            } => cache.get(ids_a[i], ids_b[j], cross, || token_similarity(a, b, cross)),
+        }
+    }
+}
+
+/// Token similarities of one query and one party, by token id. A party's
+/// aliases, name parts and transliterations repeat most of their words, so
+/// each (query token, party token) pair is scored once per query and party.
+#[derive(Default)]
+pub(crate) struct SimilarityCache {
+    width: usize,
+    rows: usize,
+    /// NaN = not computed yet; two planes, without and with cross-script leniency.
+    cells: Vec<(f64, &'static str)>,
+}
+
+thread_local! {
+    /// One cache per thread, reused so that scoring a party allocates nothing.
+    static SIMILARITY_CACHE: std::cell::RefCell<SimilarityCache> = std::cell::RefCell::default();
+}
+
+impl SimilarityCache {
+    /// Run `f` with this thread's cache, emptied and sized for `query` ×
+    /// `party` distinct tokens.
+    pub(crate) fn with<R>(
+        query: usize,
+        party: usize,
+        f: impl FnOnce(&mut SimilarityCache) -> R,
+    ) -> R {
+        SIMILARITY_CACHE.with_borrow_mut(|cache| {
+            cache.width = party;
+            cache.rows = query;
+            cache.cells.clear();
+            cache.cells.resize(2 * query * party, (f64::NAN, ""));
+            f(cache)
+        })
+    }
+
+    fn get(
+        &mut self,
+        a: u32,
+        b: u32,
+        cross: bool,
+        compute: impl FnOnce() -> (f64, &'static str),
+    ) -> (f64, &'static str) {
+        let plane = usize::from(cross) * self.rows;
+        let cell = &mut self.cells[(plane + a as usize) * self.width + b as usize];
+        if cell.0.is_nan() {
+            *cell = compute();
+        }
+        *cell
+    }
+}
+
+/// The distinct tokens of a set of names: every token of every variant gets
+/// the id of its first equal token, and each distinct token its weight.
+/// Built once per party (and per query), so that scoring neither looks up a
+/// word's weight nor compares two equal token pairs twice.
+#[derive(Debug, Clone, Default)]
+pub struct TokenTable {
+    /// Token ids of every variant of every name, in order, flattened.
+    ids: Vec<u32>,
+    /// Where each name's ids start in `ids`, plus the end.
+    name_starts: Vec<u32>,
+    /// Weight of each distinct token.
+    weights: Vec<f64>,
+}
+
+impl TokenTable {
+    pub fn new<'n>(
+        names: impl IntoIterator<Item = &'n AnalyzedName>,
+        w: &dyn TokenWeights,
+    ) -> TokenTable {
+        let mut seen: std::collections::HashMap<&Token, u32, foldhash::fast::FixedState> =
+            Default::default();
+        let mut table = TokenTable::default();
+        for name in names {
+            table.name_starts.push(table.ids.len() as u32);
+            for t in name.variants.iter().flat_map(|v| &v.tokens) {
+                let next = table.weights.len() as u32;
+                let id = *seen.entry(t).or_insert(next);
+                if id == next {
+                    table.weights.push(weight(t, w));
+                }
+                table.ids.push(id);
+            }
+        }
+        table.name_starts.push(table.ids.len() as u32);
+        table.ids.shrink_to_fit();
+        table.weights.shrink_to_fit();
+        table
+    }
+
+    /// Number of distinct tokens.
+    pub fn distinct(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Token ids of name `n`'s variants, in order, flattened.
+    pub(crate) fn name_ids(&self, n: usize) -> &[u32] {
+        &self.ids[self.name_starts[n] as usize..self.name_starts[n + 1] as usize]
+    }
+
+    pub(crate) fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Per variant of `name` (the table's only name), its tokens' weights.
+    pub(crate) fn variant_weights(&self, name: &AnalyzedName) -> Vec<TokenNumbers> {
+        let mut ids = self.name_ids(0).iter();
+        name.variants
+            .iter()
+            .map(|v| {
+                ids.by_ref()
+                    .take(v.tokens.len())
+                    .map(|&id| self.weights[id as usize])
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// Compare two analysed names; the best variant pair wins.
@@ -734,7 +940,15 @@ pub fn explain_variant_pair(
     };
     let wa: TokenNumbers = va.tokens.iter().map(|t| weight(t, w)).collect();
     let wb: TokenNumbers = vb.tokens.iter().map(|t| weight(t, w)).collect();
-    let (s, joined, al) = variant_pair_score(va, vb, &wa, &wb, schema, lenient_pair(q, c));
+    let (s, joined, al) = variant_pair_score(
+        va,
+        vb,
+        &wa,
+        &wb,
+        schema,
+        lenient_pair(q, c),
+        &mut Similarities::Direct,
+    );
     let pairs = if joined >= s && joined > 0.0 {
         vec![TokenPair {
             query: va.text(),
@@ -806,6 +1020,15 @@ fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     if ca == cb {
         return 0.0;
     }
+    let joined_len =
+        |v: &NameVariant| -> usize { v.tokens.iter().filter(keep).map(|t| t.text.len()).sum() };
+    let (la, lb) = (joined_len(a), joined_len(b));
+    let longest = la.max(lb);
+    // A ratio of 0.95 allows one edit in twenty: the lengths must agree that
+    // well, which most pairs fail before any string is built.
+    if la < 6 || lb < 6 || la.abs_diff(lb) * 20 > longest {
+        return 0.0;
+    }
     let ja: String = a
         .tokens
         .iter()
@@ -818,12 +1041,7 @@ fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
         .filter(keep)
         .map(|t| t.text.as_str())
         .collect();
-    let longest = ja.len().max(jb.len());
-    // A ratio of 0.95 allows one edit in twenty: the lengths must agree that well.
-    if ja.len() < 6 || jb.len() < 6 || ja.len().abs_diff(jb.len()) * 20 > longest {
-        return 0.0;
-    }
-    let r = 1.0 - levenshtein(&ja, &jb) as f64 / ja.len().max(jb.len()) as f64;
+    let r = 1.0 - levenshtein(&ja, &jb) as f64 / longest as f64;
     if r >= 0.95 {
         r * 0.98
     } else {
@@ -852,6 +1070,19 @@ mod tests {
         words.sort();
         words.dedup();
         words
+    }
+
+    proptest::proptest! {
+        /// The bit-parallel edit distance equals the textbook one on any ASCII
+        /// words, up to and past the 64 letters one machine word holds.
+        #[test]
+        fn bit_parallel_levenshtein_agrees_with_strsim(
+            a in "[a-e0-9]{0,70}",
+            b in "[a-e ]{0,80}",
+        ) {
+            proptest::prop_assert_eq!(levenshtein(&a, &b), strsim::levenshtein(&a, &b));
+            proptest::prop_assert_eq!(levenshtein(&b, &a), strsim::levenshtein(&b, &a));
+        }
     }
 
     #[test]

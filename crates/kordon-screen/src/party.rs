@@ -12,7 +12,8 @@
 use kordon_index::{CandidateIndex, IndexBuilder};
 use kordon_model::{Entity, PartialDate, Schema};
 use kordon_score::{
-    score_entity, MatchExplanation, PreparedEntity, PreparedQuery, TokenWeights, DEFAULT_THRESHOLD,
+    score_entity, score_entity_at_least, MatchExplanation, PreparedEntity, PreparedQuery,
+    TokenWeights, DEFAULT_THRESHOLD,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,15 @@ struct IndexWeights<'a> {
 /// Below this many parties, document frequencies say little; use uniform weights.
 const MIN_DOCS_FOR_WEIGHTS: u32 = 500;
 
+impl<'a> IndexWeights<'a> {
+    fn new(index: &'a CandidateIndex) -> IndexWeights<'a> {
+        IndexWeights {
+            index,
+            full_idf: ((index.docs().max(100) as f64) / 10.0).ln(),
+        }
+    }
+}
+
 impl TokenWeights for IndexWeights<'_> {
     fn word_weight(&self, token: &str) -> Option<f64> {
         if self.index.docs() < MIN_DOCS_FOR_WEIGHTS {
@@ -107,7 +117,8 @@ impl TokenWeights for IndexWeights<'_> {
 
 impl PartyScreener {
     pub fn build(entities: Vec<Entity>) -> PartyScreener {
-        let prepared: Vec<PreparedEntity> = entities.par_iter().map(PreparedEntity::new).collect();
+        let mut prepared: Vec<PreparedEntity> =
+            entities.par_iter().map(PreparedEntity::new).collect();
         let index = prepared
             .par_iter()
             .enumerate()
@@ -122,6 +133,9 @@ impl PartyScreener {
                 a
             })
             .build();
+        // Word weights come from the index's frequencies: look each party's up once.
+        let weights = IndexWeights::new(&index);
+        prepared.par_iter_mut().for_each(|p| p.weigh(&weights));
         let mut by_id = HashMap::with_capacity(entities.len());
         let mut by_identifier: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, (e, p)) in entities.iter().zip(&prepared).enumerate() {
@@ -153,27 +167,26 @@ impl PartyScreener {
     }
 
     fn weights(&self) -> IndexWeights<'_> {
-        IndexWeights {
-            index: &self.index,
-            full_idf: ((self.index.docs().max(100) as f64) / 10.0).ln(),
-        }
+        IndexWeights::new(&self.index)
     }
 
-    fn prepare(query: &PartyQuery) -> PreparedQuery {
-        PreparedQuery::new(
+    fn prepare(&self, query: &PartyQuery) -> PreparedQuery {
+        let mut q = PreparedQuery::new(
             &query.name,
             query.schema,
             &query.countries,
             query.birth_date.clone(),
             &query.identifiers,
-        )
+        );
+        q.weigh(&self.weights());
+        q
     }
 
     /// Ranked matches at or above `opts.threshold`, at most `opts.limit`.
     pub fn screen(&self, query: &PartyQuery, opts: &ScreenOptions) -> Vec<PartyMatch> {
-        let mut scored = self.score_candidates(query, opts.sources.as_deref(), CANDIDATES);
-        // Explanations are text-heavy: build them only for the hits returned.
-        scored.retain(|(_, ex)| ex.score >= opts.threshold);
+        // Explanations are text-heavy: they are built only for hits.
+        let mut scored =
+            self.score_candidates(query, opts.sources.as_deref(), CANDIDATES, opts.threshold);
         self.rank(&mut scored);
         scored.truncate(opts.limit);
         scored
@@ -194,7 +207,7 @@ impl PartyScreener {
         sources: Option<&[String]>,
         candidates: usize,
     ) -> Vec<PartyMatch> {
-        let mut scored = self.score_candidates(query, sources, candidates);
+        let mut scored = self.score_candidates(query, sources, candidates, f64::NEG_INFINITY);
         self.rank(&mut scored);
         scored
             .into_iter()
@@ -214,14 +227,16 @@ impl PartyScreener {
     }
 
     /// The retrieved candidates (plus parties sharing an identifier with the
-    /// query) from the wanted sources, each with its score explanation.
+    /// query) from the wanted sources scoring at least `min`, each with its
+    /// score explanation.
     fn score_candidates(
         &self,
         query: &PartyQuery,
         sources: Option<&[String]>,
         candidates: usize,
+        min: f64,
     ) -> Vec<(u32, MatchExplanation)> {
-        let q = Self::prepare(query);
+        let q = self.prepare(query);
         let mut docs: Vec<u32> = self
             .index
             .search(&q.analyzed, candidates)
@@ -238,19 +253,26 @@ impl PartyScreener {
         let weights = self.weights();
         docs.into_iter()
             .filter(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)))
-            .map(|d| (d, score_entity(&q, &self.prepared[d as usize], &weights)))
+            .filter_map(|d| {
+                score_entity_at_least(&q, &self.prepared[d as usize], &weights, min)
+                    .map(|ex| (d, ex))
+            })
             .collect()
     }
 
     /// Score one query against one entity, whatever the score.
     pub fn score_entity(&self, query: &PartyQuery, entity: &Entity) -> PartyMatch {
-        let q = Self::prepare(query);
+        let q = self.prepare(query);
         let weights = self.weights();
         let ex = match self.by_id.get(&entity.id) {
             Some(&i) if self.entities[i as usize] == *entity => {
                 score_entity(&q, &self.prepared[i as usize], &weights)
             }
-            _ => score_entity(&q, &PreparedEntity::new(entity), &weights),
+            _ => {
+                let mut prepared = PreparedEntity::new(entity);
+                prepared.weigh(&weights);
+                score_entity(&q, &prepared, &weights)
+            }
         };
         to_match(entity, ex)
     }

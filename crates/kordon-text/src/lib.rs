@@ -83,6 +83,9 @@ impl AnalyzedName {
     }
 }
 
+/// A token's class, key and acronym letters when the lexicon knew its native form.
+type KnownClass = (TokenClass, Option<String>, String);
+
 /// Analyse one name: split it into the names it contains, classify tokens,
 /// transliterate to Latin under each scheme, compute keys.
 pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
@@ -112,8 +115,7 @@ pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
             .collect();
         let schemes = renderings.iter().map(Vec::len).max().unwrap_or(1).max(1);
         for scheme in 0..schemes {
-            let mut latin_words: Vec<(String, Option<(TokenClass, Option<String>, String)>)> =
-                Vec::new();
+            let mut latin_words: Vec<(String, Option<KnownClass>)> = Vec::new();
             for (r, options) in raw.iter().zip(&renderings) {
                 let chosen = &options[scheme.min(options.len() - 1)];
                 let pieces: Vec<&str> = chosen.split_whitespace().collect();

@@ -39,7 +39,7 @@ impl TokenClass {
 }
 
 /// One token in Latin form with its class and match keys.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     /// Lower-case ASCII Latin form.
     pub text: String,
