@@ -323,7 +323,8 @@ fn is_jsonl(path: &Path) -> bool {
 
 /// Writes hits as CSV or JSON lines.
 enum Sink {
-    Csv(csv::Writer<BufWriter<File>>),
+    // Boxed: the CSV writer carries its own buffer state, far larger than a BufWriter.
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Jsonl(BufWriter<File>),
 }
 
@@ -350,7 +351,7 @@ impl Sink {
         } else {
             let mut w = csv::Writer::from_writer(f);
             w.write_record(OUTPUT_COLUMNS)?;
-            Ok(Sink::Csv(w))
+            Ok(Sink::Csv(Box::new(w)))
         }
     }
 

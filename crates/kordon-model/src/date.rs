@@ -211,7 +211,7 @@ fn parse_single(s: &str) -> Option<PartialDate> {
     }
     .trim();
     let nums: Vec<&str> = s
-        .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ' || c == ',')
+        .split(['-', '/', '.', ' ', ','])
         .filter(|p| !p.is_empty())
         .collect();
     if nums.is_empty() {

@@ -972,11 +972,10 @@ pub fn deleted_ids(input: &SourceInput) -> Result<Vec<String>, SourceError> {
         let mut lines = LineReader::new(input::open(path)?);
         while let Some((line, bytes)) = lines.next_line(path)? {
             match read_record(path, line, bytes)? {
-                Some(Record::Delete(id)) => {
-                    if deleted.insert(id.clone(), true).is_none() {
-                        order.push(id);
-                    }
+                Some(Record::Delete(id)) if deleted.insert(id.clone(), true).is_none() => {
+                    order.push(id);
                 }
+                Some(Record::Delete(_)) => {}
                 Some(Record::Upsert(raw)) => {
                     if let Some(d) = deleted.get_mut(&raw.id) {
                         *d = false;

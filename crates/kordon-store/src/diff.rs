@@ -130,7 +130,8 @@ impl Store {
 /// Field-by-field comparison as sets of display strings, so reordering a
 /// list's aliases is not reported as a change.
 pub fn entity_changes(before: &Entity, after: &Entity) -> Vec<FieldChange> {
-    let fields: Vec<(&str, fn(&Entity) -> Vec<String>)> = vec![
+    type FieldStrings = fn(&Entity) -> Vec<String>;
+    let fields: Vec<(&str, FieldStrings)> = vec![
         ("schema", |e| vec![e.schema.as_str().to_string()]),
         ("names", |e| {
             e.names

@@ -245,7 +245,7 @@ impl Store {
                     .map_err(to_src)?;
                 seen_ids.insert(e.id.clone());
                 count += 1;
-                if count % 512 == 0 {
+                if count.is_multiple_of(512) {
                     progress(count);
                 }
                 Ok(())
