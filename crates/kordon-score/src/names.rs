@@ -463,6 +463,17 @@ fn multi_token_runs(
     initials: &mut String,
     joined: &mut String,
 ) {
+    // First letter and first initial of each token of `y`, read once rather
+    // than once per token of `x`: most (token, start) pairs fail on them.
+    let y_firsts: SmallVec<[(Option<u8>, Option<u8>); 16]> = y
+        .iter()
+        .map(|t| {
+            (
+                t.text.as_bytes().first().copied(),
+                t.initials.as_bytes().first().copied(),
+            )
+        })
+        .collect();
     for (i, t) in x.iter().enumerate() {
         if sim_x[i] > 0.0 || t.class != TokenClass::Word {
             continue;
@@ -471,21 +482,18 @@ fn multi_token_runs(
         if len < 2 {
             continue;
         }
+        let first = t.text.as_bytes().first().copied();
         let is_acronym_shape =
             (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
         for start in 0..y.len() {
             if sim_y[start] > 0.0 {
                 continue;
             }
+            let (y_first, y_initial) = y_firsts[start];
             // Acronym: initials of the words in the run spell the token.
             // The run's first initials must open the acronym; most starts fail here.
-            let opens = y[start]
-                .initials
-                .as_bytes()
-                .first()
-                .is_none_or(|c| t.text.as_bytes().first() == Some(c));
             if is_acronym_shape
-                && opens
+                && y_initial.is_none_or(|c| first == Some(c))
                 && matches!(y[start].class, TokenClass::Word | TokenClass::Generic)
             {
                 initials.clear();
@@ -509,8 +517,7 @@ fn multi_token_runs(
             }
             // Joined: the token equals two or three consecutive tokens written
             // together, so it starts with the first of them.
-            if len >= 5 && (cross || y[start].text.as_bytes().first() == t.text.as_bytes().first())
-            {
+            if len >= 5 && (cross || y_first == first) {
                 joined.clear();
                 let mut done = false;
                 for end in start..(start + 3).min(y.len()) {
@@ -964,14 +971,14 @@ pub fn explain_variant_pair(
         .iter()
         .zip(&al.sim_a)
         .filter(|(_, s)| **s == 0.0)
-        .map(|(t, _)| t.text.clone())
+        .map(|(t, _)| t.text.to_string())
         .collect();
     let unmatched_candidate = vb
         .tokens
         .iter()
         .zip(&al.sim_b)
         .filter(|(_, s)| **s == 0.0)
-        .map(|(t, _)| t.text.clone())
+        .map(|(t, _)| t.text.to_string())
         .collect();
     NameComparison {
         score: s,

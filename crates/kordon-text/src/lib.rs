@@ -16,7 +16,7 @@ pub mod translit;
 
 pub use normalize::{dominant_script, normalize_text, Script};
 pub use segments::SegmentKind;
-pub use tokens::{Token, TokenClass};
+pub use tokens::{Token, TokenClass, TokenText};
 
 use kordon_model::Schema;
 
@@ -194,7 +194,7 @@ mod tests {
         analyze_name(text, schema).variants[0]
             .tokens
             .iter()
-            .map(|t| (t.text.clone(), t.class))
+            .map(|t| (t.text.to_string(), t.class))
             .collect()
     }
 

@@ -39,24 +39,31 @@ impl TokenClass {
 }
 
 /// One token in Latin form with its class and match keys.
+///
+/// The strings are [`TokenText`]: a million parties hold tens of millions of
+/// these short strings, and keeping them inline instead of in five heap
+/// allocations per token halves the memory of a prepared party.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     /// Lower-case ASCII Latin form.
-    pub text: String,
+    pub text: TokenText,
     pub class: TokenClass,
     /// Generic type for legal forms ("llc", "jsc"), concept name for generic
     /// words, decimal value for numbers.
-    pub key: Option<String>,
+    pub key: Option<TokenText>,
     /// Letters the token contributes to an acronym.
-    pub initials: String,
+    pub initials: TokenText,
     /// Double Metaphone primary code (words only).
-    pub phonetic: String,
+    pub phonetic: TokenText,
     /// Consonant skeleton for cross-script comparison.
-    pub skeleton: String,
+    pub skeleton: TokenText,
     /// Spelling with romanisation-scheme differences folded ("khotintsev" and
     /// "hotincev" both give "hotincev").
-    pub roman: String,
+    pub roman: TokenText,
 }
+
+/// A token's string: up to 24 bytes stored inline, longer ones on the heap.
+pub type TokenText = compact_str::CompactString;
 
 /// A raw token before transliteration: native text and, if the native form
 /// was recognised, its class and key.
@@ -272,13 +279,13 @@ pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, St
         _ => (String::new(), String::new(), String::new()),
     };
     Token {
-        text,
+        text: text.into(),
         class,
-        key,
-        initials,
-        phonetic,
-        skeleton,
-        roman,
+        key: key.map(Into::into),
+        initials: initials.into(),
+        phonetic: phonetic.into(),
+        skeleton: skeleton.into(),
+        roman: roman.into(),
     }
 }
 
