@@ -62,3 +62,10 @@ fn every_word_belongs_to_one_concept_only() {
         }
     }
 }
+
+#[test]
+fn a_common_word_inside_a_compound_is_no_concept() {
+    // "בית מרקחת" (pharmacy) is written as one compound so that "בית"
+    // (house, as in Beit Shemesh) stays a name word.
+    assert_eq!(canonical("בית"), None);
+}

@@ -351,3 +351,9 @@ fn scripts_without_tables_fall_back_to_any_ascii() {
     assert!(!latin_variants("ប៉ុល ពត")[0].is_empty());
     assert!(has("Ελλάδα", "ellada"));
 }
+
+#[test]
+fn hebrew_article_before_yod_reads_ha_y() {
+    assert_has("הים", "hayam");
+    assert!(!latin_variants("הים").contains(&"haim".to_string()));
+}
