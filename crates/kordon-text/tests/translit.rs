@@ -357,3 +357,9 @@ fn hebrew_article_before_yod_reads_ha_y() {
     assert_has("הים", "hayam");
     assert!(!latin_variants("הים").contains(&"haim".to_string()));
 }
+
+#[test]
+fn hebrew_conjunction_before_a_labial_reads_u() {
+    assert_has("ומיזוג", "umizug");
+    assert!(latin_variants("ובנייה").iter().all(|v| v.starts_with("uv")));
+}
