@@ -363,3 +363,10 @@ fn hebrew_conjunction_before_a_labial_reads_u() {
     assert_has("ומיזוג", "umizug");
     assert!(latin_variants("ובנייה").iter().all(|v| v.starts_with("uv")));
 }
+
+#[test]
+fn khmer_reads_with_its_table() {
+    assert_eq!(detect_script("ហ៊ុន សែន"), Script::Khmer);
+    assert_eq!(latin_variants("ប៉ុល ពត")[0], "pol pot");
+    assert_eq!(latin_variants("ហ៊ុន សែន")[0], "hun sen");
+}
