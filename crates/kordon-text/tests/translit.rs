@@ -287,12 +287,12 @@ fn cross_script_true_pairs_reachable_by_token_equality() {
     );
     assert!(cascade2.pairs_fully_reached >= 5, "{cascade2:?}");
     assert!(cascade2.pairs_partly_reached >= 41, "{cascade2:?}");
-    assert!(cascade2.tokens_reached >= 73, "{cascade2:?}");
+    assert!(cascade2.tokens_reached >= 75, "{cascade2:?}");
     assert!(
         cascade2
             .by_script
             .get(&Script::Hebrew)
-            .is_some_and(|s| s.2 >= 28),
+            .is_some_and(|s| s.2 >= 30),
         "{cascade2:?}"
     );
     assert!(
@@ -308,8 +308,9 @@ fn cross_script_true_pairs_reachable_by_token_equality() {
     assert!(cascade.tokens_reached >= 9, "{cascade:?}");
     let bench = reach("nomenklatura/name_bench_cases.csv");
     assert_eq!(bench.pairs, 6);
-    assert!(bench.pairs_partly_reached >= 2, "{bench:?}");
-    assert!(bench.tokens_reached >= 4, "{bench:?}");
+    assert!(bench.pairs_fully_reached >= 1, "{bench:?}");
+    assert!(bench.pairs_partly_reached >= 4, "{bench:?}");
+    assert!(bench.tokens_reached >= 7, "{bench:?}");
 }
 
 proptest! {
