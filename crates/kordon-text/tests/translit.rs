@@ -344,6 +344,8 @@ fn burmese_syllable_by_syllable() {
     assert_has("ဖြိုးပြည့်စုံ", "phyo pyae sone");
     assert_has("သီရိ", "thi ri");
     assert_has("ငွေဟင်္သာ ၁၂", "ngwehintha 12");
+    assert_has("မေတ္တာ", "myit ta");
+    assert_has("သေတ္တာ", "thit ta");
 }
 
 #[test]
