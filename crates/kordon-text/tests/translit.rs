@@ -287,12 +287,12 @@ fn cross_script_true_pairs_reachable_by_token_equality() {
     );
     assert!(cascade2.pairs_fully_reached >= 5, "{cascade2:?}");
     assert!(cascade2.pairs_partly_reached >= 41, "{cascade2:?}");
-    assert!(cascade2.tokens_reached >= 73, "{cascade2:?}");
+    assert!(cascade2.tokens_reached >= 75, "{cascade2:?}");
     assert!(
         cascade2
             .by_script
             .get(&Script::Hebrew)
-            .is_some_and(|s| s.2 >= 28),
+            .is_some_and(|s| s.2 >= 30),
         "{cascade2:?}"
     );
     assert!(
@@ -308,8 +308,9 @@ fn cross_script_true_pairs_reachable_by_token_equality() {
     assert!(cascade.tokens_reached >= 9, "{cascade:?}");
     let bench = reach("nomenklatura/name_bench_cases.csv");
     assert_eq!(bench.pairs, 6);
-    assert!(bench.pairs_partly_reached >= 2, "{bench:?}");
-    assert!(bench.tokens_reached >= 4, "{bench:?}");
+    assert!(bench.pairs_fully_reached >= 1, "{bench:?}");
+    assert!(bench.pairs_partly_reached >= 4, "{bench:?}");
+    assert!(bench.tokens_reached >= 7, "{bench:?}");
 }
 
 proptest! {
@@ -343,6 +344,8 @@ fn burmese_syllable_by_syllable() {
     assert_has("ဖြိုးပြည့်စုံ", "phyo pyae sone");
     assert_has("သီရိ", "thi ri");
     assert_has("ငွေဟင်္သာ ၁၂", "ngwehintha 12");
+    assert_has("မေတ္တာ", "myit ta");
+    assert_has("သေတ္တာ", "thit ta");
 }
 
 #[test]
@@ -350,4 +353,23 @@ fn scripts_without_tables_fall_back_to_any_ascii() {
     assert!(!latin_variants("สมชาย")[0].is_empty());
     assert!(!latin_variants("ប៉ុល ពត")[0].is_empty());
     assert!(has("Ελλάδα", "ellada"));
+}
+
+#[test]
+fn hebrew_article_before_yod_reads_ha_y() {
+    assert_has("הים", "hayam");
+    assert!(!latin_variants("הים").contains(&"haim".to_string()));
+}
+
+#[test]
+fn hebrew_conjunction_before_a_labial_reads_u() {
+    assert_has("ומיזוג", "umizug");
+    assert!(latin_variants("ובנייה").iter().all(|v| v.starts_with("uv")));
+}
+
+#[test]
+fn khmer_reads_with_its_table() {
+    assert_eq!(detect_script("ហ៊ុន សែន"), Script::Khmer);
+    assert_eq!(latin_variants("ប៉ុល ពត")[0], "pol pot");
+    assert_eq!(latin_variants("ហ៊ុន សែន")[0], "hun sen");
 }

@@ -7,8 +7,8 @@
 //! the format); whole-name spellings (Arabic/Persian, Cyrillic, Korean
 //! surnames) in `data/translit/*.tsv`. Han goes through the `pinyin` crate,
 //! Hangul is computed from its syllable decomposition, Burmese is rendered
-//! syllable by syllable, and scripts without tables (Thai, Khmer, ...) fall
-//! back to `any_ascii`.
+//! syllable by syllable, as is Khmer, and scripts without tables (Thai,
+//! ...) fall back to `any_ascii`.
 //!
 //! A text is cut into words of one script each. Every word yields renderings
 //! aligned across words by scheme (column k of every Cyrillic word is the
@@ -19,6 +19,7 @@
 
 mod han;
 mod hangul;
+mod khmer;
 mod myanmar;
 mod names;
 mod rules;
@@ -461,6 +462,7 @@ fn word_renderings(word: &[char], script: Script, context: &TextContext<'_>) -> 
             };
             Renderings::by_scheme(myanmar::word_renderings(&schemes, word))
         }
+        Script::Khmer => Renderings::by_scheme(vec![khmer::word_rendering(word)]),
         Script::Thai | Script::Other => {
             let plain: String = word.iter().collect();
             Renderings::by_scheme(vec![fold_str(&plain)])

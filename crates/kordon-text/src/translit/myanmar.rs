@@ -60,8 +60,12 @@ fn ends_open_or_nasal(rendered: &str) -> bool {
     rendered.ends_with(['a', 'e', 'i', 'o', 'u', 'w', 'y', 'n', 'g'])
 }
 
-/// Renderings of one Burmese word: per scheme with syllables as separate
-/// words (as names are usually written), then the same joined.
+/// Renderings of one Burmese word: the popular scheme with syllables as
+/// separate words (as personal names are usually written: "Kyaw Myat
+/// Naing"), then the voiced scheme joined (as names of places and firms are
+/// written: "Yadana", "Taunggyi", where voicing happens inside one word),
+/// then the other schemes spaced, then everything else joined. Screening
+/// keeps only the first few renderings, so the order matters.
 pub(crate) fn word_renderings(schemes: &MyanmarSchemes<'_>, word: &[char]) -> Vec<String> {
     let parts = syllables(word);
     let mut per_scheme: Vec<Vec<String>> = schemes
@@ -87,7 +91,31 @@ pub(crate) fn word_renderings(schemes: &MyanmarSchemes<'_>, word: &[char]) -> Ve
         }
         per_scheme.push(rendered);
     }
-    let spaced = per_scheme.iter().map(|rendered| rendered.join(" "));
-    let joined = per_scheme.iter().map(|rendered| rendered.concat());
-    spaced.chain(joined).collect()
+    let voiced_joined = schemes
+        .voiced
+        .is_some()
+        .then(|| per_scheme.last().map(|rendered| rendered.concat()))
+        .flatten();
+    // No deduplication: column k must mean the same scheme in every word.
+    let mut out: Vec<String> = Vec::with_capacity(2 * per_scheme.len() + 1);
+    out.extend(per_scheme.first().map(|rendered| rendered.join(" ")));
+    out.extend(voiced_joined);
+    out.extend(per_scheme.iter().skip(1).map(|rendered| rendered.join(" ")));
+    out.extend(per_scheme.iter().map(|rendered| rendered.concat()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::latin_variants;
+
+    #[test]
+    fn joined_voiced_rendering_comes_second() {
+        // Screening keeps the first three renderings of a word: the joined,
+        // voiced form a firm's name is written in must be among them.
+        let variants = latin_variants("ရတနာ");
+        assert_eq!(variants[0], "ya ta na");
+        assert_eq!(variants[1], "yadana");
+        assert_eq!(latin_variants("တောင်ကြီး")[1], "taunggyi");
+    }
 }

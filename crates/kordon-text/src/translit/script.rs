@@ -21,6 +21,7 @@ pub enum Script {
     Kana,
     Thai,
     Myanmar,
+    Khmer,
     /// Any other letters, and text without letters.
     Other,
 }
@@ -40,6 +41,7 @@ impl Script {
             Script::Kana => "Kana",
             Script::Thai => "Thai",
             Script::Myanmar => "Myanmar",
+            Script::Khmer => "Khmer",
             Script::Other => "Other",
         }
     }
@@ -79,6 +81,8 @@ const BLOCKS: &[(u32, u32, Script)] = &[
     (0xFE70, 0xFEFF, Script::Arabic),
     (0x0E00, 0x0E7F, Script::Thai),
     (0x1000, 0x109F, Script::Myanmar),
+    (0x1780, 0x17FF, Script::Khmer),
+    (0x19E0, 0x19FF, Script::Khmer),
     (0xA9E0, 0xA9FF, Script::Myanmar),
     (0xAA60, 0xAA7F, Script::Myanmar),
     (0x10A0, 0x10FF, Script::Georgian),
