@@ -387,6 +387,7 @@ fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alig
     let mut sim_a: TokenNumbers = smallvec![0.0; a.len()];
     let mut sim_b: TokenNumbers = smallvec![0.0; b.len()];
     let mut pairs = SmallVec::new();
+    concept_run_pass(a, b, &mut sim_a, &mut sim_b, &mut pairs);
     multi_token_pass(a, b, &mut sim_a, &mut sim_b, &mut pairs, false, cross);
     multi_token_pass(b, a, &mut sim_b, &mut sim_a, &mut pairs, true, cross);
     let mut cands: SmallVec<[(f64, usize, usize, &'static str); 16]> = SmallVec::new();
@@ -482,6 +483,9 @@ fn multi_token_runs(
         if len < 2 {
             continue;
         }
+        if has_exact_partner(t, y, sim_y) {
+            continue;
+        }
         let first = t.text.as_bytes().first().copied();
         let is_acronym_shape =
             (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
@@ -548,7 +552,9 @@ fn multi_token_runs(
                                 0.0
                             });
                         }
-                        if r >= if cross { 0.72 } else { 0.9 } {
+                        if r >= if cross { 0.72 } else { 0.9 }
+                            && !matches_as_well_alone(t, y, sim_y, r, cross)
+                        {
                             record(sim_x, sim_y, pairs, i, start..end + 1, r, "joined", swapped);
                             done = true;
                         }
@@ -561,6 +567,138 @@ fn multi_token_runs(
             }
         }
     }
+}
+
+/// Whether `t` has an unmatched partner in `y` spelled the same (or the same
+/// after folding romanisation schemes): such a token keeps that partner rather
+/// than being read as an acronym, as part of words written together or as
+/// part of a concept written as several words.
+fn has_exact_partner(t: &Token, y: &[Token], sim_y: &[f64]) -> bool {
+    y.iter().zip(sim_y).any(|(u, s)| {
+        *s == 0.0 && (u.text == t.text || (!t.roman.is_empty() && u.roman == t.roman))
+    })
+}
+
+/// Whether `t` meets some unmatched token of `y` on its own at least as well
+/// as it meets a run written together (`joined`): then the run is a reading
+/// too many ("haoranim" is "haaorenim", not "amek haaorenim").
+fn matches_as_well_alone(t: &Token, y: &[Token], sim_y: &[f64], joined: f64, cross: bool) -> bool {
+    y.iter()
+        .zip(sim_y)
+        .any(|(u, s)| *s == 0.0 && token_similarity(t, u, cross).0 >= joined)
+}
+
+/// Concepts written as several words: a run of two or three adjacent words
+/// whose joined spelling is a concept variant ("olive press" = "oilpress"),
+/// or whose words all carry one concept ("ceramic tiles"), stands for that
+/// concept and aligns with a concept word or such a run on the other side
+/// ("olive press" = "bit bad", "purified drinking water" = "သောက်ရေသန့်").
+/// A word with a partner of the same spelling keeps it.
+fn concept_run_pass(
+    a: &[Token],
+    b: &[Token],
+    sim_a: &mut [f64],
+    sim_b: &mut [f64],
+    pairs: &mut SmallVec<[RawPair; 6]>,
+) {
+    let generic = |t: &[Token]| t.iter().any(|t| t.class == TokenClass::Generic);
+    if !generic(a) && !generic(b) {
+        return;
+    }
+    let runs_a = concept_runs(a, b, sim_a, sim_b);
+    let runs_b = concept_runs(b, a, sim_b, sim_a);
+    if runs_a.is_empty() && runs_b.is_empty() {
+        return;
+    }
+    let singles = |t: &[Token]| -> SmallVec<[(std::ops::Range<usize>, String); 4]> {
+        t.iter()
+            .enumerate()
+            .filter(|(_, t)| t.class == TokenClass::Generic)
+            .filter_map(|(i, t)| Some((i..i + 1, t.key.as_deref()?.to_string())))
+            .collect()
+    };
+    let (singles_a, singles_b) = (singles(a), singles(b));
+    // Runs against runs first, then runs against single concept words.
+    let mut offers: SmallVec<[(std::ops::Range<usize>, std::ops::Range<usize>); 4]> =
+        SmallVec::new();
+    for (ra, ka) in &runs_a {
+        for (rb, kb) in &runs_b {
+            if ka == kb {
+                offers.push((ra.clone(), rb.clone()));
+            }
+        }
+    }
+    for (ra, ka) in &runs_a {
+        for (rb, kb) in &singles_b {
+            if ka == kb {
+                offers.push((ra.clone(), rb.clone()));
+            }
+        }
+    }
+    for (ra, ka) in &singles_a {
+        for (rb, kb) in &runs_b {
+            if ka == kb {
+                offers.push((ra.clone(), rb.clone()));
+            }
+        }
+    }
+    for (ra, rb) in offers {
+        if ra.clone().any(|i| sim_a[i] > 0.0) || rb.clone().any(|j| sim_b[j] > 0.0) {
+            continue;
+        }
+        ra.clone().for_each(|i| sim_a[i] = 1.0);
+        rb.clone().for_each(|j| sim_b[j] = 1.0);
+        pairs.push(RawPair {
+            a: ra,
+            b: rb,
+            similarity: 1.0,
+            how: "concept",
+        });
+    }
+}
+
+/// Runs of two or three unmatched adjacent words of `x` that spell one
+/// concept, longest first, with the concept's name. Words with a partner of
+/// the same spelling in `y` are left out.
+fn concept_runs(
+    x: &[Token],
+    y: &[Token],
+    sim_x: &[f64],
+    sim_y: &[f64],
+) -> SmallVec<[(std::ops::Range<usize>, String); 4]> {
+    let lex = kordon_text::lexicon::lexicon();
+    let usable: SmallVec<[bool; 8]> = x
+        .iter()
+        .zip(sim_x)
+        .map(|(t, s)| {
+            *s == 0.0
+                && matches!(t.class, TokenClass::Word | TokenClass::Generic)
+                && !has_exact_partner(t, y, sim_y)
+        })
+        .collect();
+    let mut out = SmallVec::new();
+    for len in [3, 2] {
+        for start in 0..x.len().saturating_sub(len - 1) {
+            let run = start..start + len;
+            if !run.clone().all(|i| usable[i]) {
+                continue;
+            }
+            let first_key = x[start].key.as_deref();
+            let one_concept = first_key.is_some()
+                && x[run.clone()]
+                    .iter()
+                    .all(|t| t.class == TokenClass::Generic && t.key.as_deref() == first_key);
+            if one_concept {
+                out.push((run, first_key.unwrap_or_default().to_string()));
+                continue;
+            }
+            let joined: String = x[run.clone()].iter().map(|t| t.text.as_str()).collect();
+            if let Some(c) = lex.concept(&joined) {
+                out.push((run, c.canonical.clone()));
+            }
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]

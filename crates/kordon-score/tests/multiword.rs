@@ -1,0 +1,40 @@
+//! Concepts written as several words, and words that keep a partner of the
+//! same spelling rather than joining a run.
+
+use kordon_model::Schema;
+use kordon_score::{compare, DEFAULT_THRESHOLD};
+
+fn score(a: &str, b: &str) -> f64 {
+    compare(a, b, Schema::Organization).0
+}
+
+#[test]
+fn words_spelling_a_compound_concept_match_it() {
+    // "olive press" joined is the concept variant "oilpress".
+    let s = score("Korin Olive Press", "Korin Oilpress");
+    assert!(s >= 0.95, "{s}");
+}
+
+#[test]
+fn words_sharing_one_concept_match_one_concept_word() {
+    // "ceramic" and "tiles" both name the ceramic concept; "keramika" is one word.
+    let both = score("Dalet Ceramic Tiles", "Dalet Keramika");
+    assert!(both >= 0.95, "{both}");
+}
+
+#[test]
+fn a_concept_run_does_not_take_a_word_with_an_equal_partner() {
+    // "ceramic" meets "ceramic"; "tiles" is an extra word, not part of it.
+    let s = score("Dalet Ceramic Tiles", "Dalet Ceramic");
+    let full = score("Dalet Ceramic Tiles", "Dalet Ceramic Tiles");
+    assert!(s < full, "{s} vs {full}");
+}
+
+#[test]
+fn a_word_that_matches_alone_is_not_joined_to_its_neighbour() {
+    // Across scripts "haoranim" could be read as "amek haaorenim" written
+    // together, leaving "emek" alone; it meets "haaorenim" itself as well.
+    let (s, e) = compare("Emek Haoranim", "עמק האורנים", Schema::Organization);
+    assert!(s >= DEFAULT_THRESHOLD, "{e:?}");
+    assert!(e.name.pairs.iter().all(|p| p.how != "joined"), "{e:?}");
+}
