@@ -740,7 +740,10 @@ fn score_variants(
     sims: &mut Similarities,
 ) -> (f64, Alignment) {
     let cross = lenient && a.transliterated != b.transliterated;
-    let al = align(&a.tokens, &b.tokens, cross, sims);
+    let mut al = align(&a.tokens, &b.tokens, cross, sims);
+    if schema != Schema::Person {
+        place_adjective_pass(&a.tokens, &b.tokens, &mut al);
+    }
     let total_a: f64 = wa.iter().sum();
     let total_b: f64 = wb.iter().sum();
     if total_a <= 0.0 || total_b <= 0.0 {
@@ -811,6 +814,49 @@ fn score_variants(
     // Fuzzy matches of distinctive words below near-certainty pull the score down
     // more than the weighted sum does: "Lixing"/"Lixin" differ in identity, not spelling.
     (score.clamp(0.0, 1.0), al)
+}
+
+/// Endings that turn a place name into an adjective ("muromskiy" = "murom").
+const PLACE_ADJECTIVE_ENDINGS: &str = include_str!("../data/place_adjective_endings.txt");
+
+/// Whether `long` is `stem` (a word of four letters or more) with a place
+/// adjective ending.
+fn is_place_adjective(long: &str, stem: &str) -> bool {
+    stem.len() >= 4
+        && long.strip_prefix(stem).is_some_and(|ending| {
+            PLACE_ADJECTIVE_ENDINGS
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .flat_map(str::split_whitespace)
+                .any(|e| e == ending)
+        })
+}
+
+/// Organisations name their town as an adjective on one list and as a noun on
+/// another ("Muromskiy Zavod" = "Murom Plant"): unmatched words that differ
+/// only by a place adjective ending meet at 0.9.
+fn place_adjective_pass(a: &[Token], b: &[Token], al: &mut Alignment) {
+    for (i, ta) in a.iter().enumerate() {
+        if al.sim_a[i] > 0.0 || ta.class != TokenClass::Word {
+            continue;
+        }
+        let partner = b.iter().enumerate().position(|(j, tb)| {
+            al.sim_b[j] == 0.0
+                && tb.class == TokenClass::Word
+                && (is_place_adjective(&ta.text, &tb.text)
+                    || is_place_adjective(&tb.text, &ta.text))
+        });
+        if let Some(j) = partner {
+            al.sim_a[i] = 0.9;
+            al.sim_b[j] = 0.9;
+            al.pairs.push(RawPair {
+                a: i..i + 1,
+                b: j..j + 1,
+                similarity: 0.9,
+                how: "place_adjective",
+            });
+        }
+    }
 }
 
 /// Whether two names are compared leniently (cross-script skeletons).

@@ -38,3 +38,28 @@ fn a_word_that_matches_alone_is_not_joined_to_its_neighbour() {
     assert!(s >= DEFAULT_THRESHOLD, "{e:?}");
     assert!(e.name.pairs.iter().all(|p| p.how != "joined"), "{e:?}");
 }
+
+#[test]
+fn an_organisation_names_its_town_as_noun_or_adjective() {
+    let (s, e) = compare("Kovrov Plant", "Kovrovskiy Zavod", Schema::Organization);
+    assert!(s >= DEFAULT_THRESHOLD, "{e:?}");
+    assert!(e.name.pairs.iter().any(|p| p.how == "place_adjective"));
+}
+
+#[test]
+fn a_person_with_an_adjectival_surname_is_another_person() {
+    let (_, e) = compare("Pavel Kovrovskiy", "Pavel Kovrov", Schema::Person);
+    assert!(
+        e.name.pairs.iter().all(|p| p.how != "place_adjective"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn instrument_making_is_one_concept() {
+    let s = score(
+        "Orlan Instrument-Making Plant",
+        "Orlan Priborostroitelnyy Zavod",
+    );
+    assert!(s >= 0.95, "{s}");
+}
