@@ -736,13 +736,16 @@ fn score_variants(
     wa: &[f64],
     wb: &[f64],
     schema: Schema,
-    lenient: bool,
+    lenient: Leniency,
     sims: &mut Similarities,
 ) -> (f64, Alignment) {
-    let cross = lenient && a.transliterated != b.transliterated;
+    let cross = lenient.skeletons && a.transliterated != b.transliterated;
     let mut al = align(&a.tokens, &b.tokens, cross, sims);
     if schema != Schema::Person {
         place_adjective_pass(&a.tokens, &b.tokens, &mut al);
+    }
+    if cross && lenient.arabic_labials {
+        arabic_labial_pass(&a.tokens, &b.tokens, a.transliterated, &mut al);
     }
     let total_a: f64 = wa.iter().sum();
     let total_b: f64 = wb.iter().sum();
@@ -859,9 +862,73 @@ fn place_adjective_pass(a: &[Token], b: &[Token], al: &mut Alignment) {
     }
 }
 
-/// Whether two names are compared leniently (cross-script skeletons).
-fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> bool {
-    q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script))
+/// How leniently two names are compared.
+#[derive(Clone, Copy)]
+struct Leniency {
+    /// Across scripts that leave vowels out, consonant skeletons count.
+    skeletons: bool,
+    /// One name is in Arabic script, whose ب also writes the p of foreign
+    /// names (بيريز = Pérez): b and p count as one letter.
+    arabic_labials: bool,
+}
+
+/// How leniently two names are compared (cross-script skeletons).
+fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
+    let skeletons =
+        q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script));
+    Leniency {
+        skeletons,
+        arabic_labials: skeletons && (q.script == "Arab") != (c.script == "Arab"),
+    }
+}
+
+/// Words left unmatched whose consonant skeletons agree once a b of the
+/// Arabic-script side is read as the p of the other ("biriz" = "perez") meet
+/// at 0.85. Only that way round: Arabic has f for f, and elsewhere b and p
+/// are two letters (folding them for all names raised false alarms).
+fn arabic_labial_pass(a: &[Token], b: &[Token], a_is_arabic: bool, al: &mut Alignment) {
+    for (i, ta) in a.iter().enumerate() {
+        if al.sim_a[i] > 0.0 || ta.class != TokenClass::Word || ta.skeleton.len() < 3 {
+            continue;
+        }
+        let partner = b.iter().enumerate().position(|(j, tb)| {
+            al.sim_b[j] == 0.0
+                && tb.class == TokenClass::Word
+                && if a_is_arabic {
+                    b_reads_p(ta, tb)
+                } else {
+                    b_reads_p(tb, ta)
+                }
+        });
+        if let Some(j) = partner {
+            al.sim_a[i] = 0.85;
+            al.sim_b[j] = 0.85;
+            al.pairs.push(RawPair {
+                a: i..i + 1,
+                b: j..j + 1,
+                similarity: 0.85,
+                how: "skeleton",
+            });
+        }
+    }
+}
+
+/// Whether the skeleton of `arabic` equals that of `other` once some of its
+/// b's are read as p's written p (not f) in `other`.
+fn b_reads_p(arabic: &Token, other: &Token) -> bool {
+    let (sa, so) = (arabic.skeleton.as_bytes(), other.skeleton.as_bytes());
+    if sa.len() != so.len() || sa == so {
+        return false;
+    }
+    // `other` with its written p's marked, so that they stand apart from f's.
+    let marked = kordon_text::phonetic::skeleton(&other.text.replace('p', "P"));
+    let marked = marked.as_bytes();
+    marked.len() == so.len()
+        && sa
+            .iter()
+            .zip(so)
+            .zip(marked)
+            .all(|((x, y), m)| x == y || (*x == b'b' && *m == b'P'))
 }
 
 /// Score of one variant pair as [`compare_analyzed`] ranks it.
@@ -871,7 +938,7 @@ fn variant_pair_score(
     wa: &[f64],
     wb: &[f64],
     schema: Schema,
-    lenient: bool,
+    lenient: Leniency,
     sims: &mut Similarities,
 ) -> (f64, f64, Alignment) {
     let (s, al) = score_variants(va, vb, wa, wb, schema, lenient, sims);

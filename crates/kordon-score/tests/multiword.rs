@@ -1,5 +1,6 @@
-//! Concepts written as several words, and words that keep a partner of the
-//! same spelling rather than joining a run.
+//! Matches that single-word similarity misses: concepts written as several
+//! words, words that keep their own partner rather than joining a run, a town
+//! as adjective or noun in organisation names, and Arabic b for a foreign p.
 
 use kordon_model::Schema;
 use kordon_score::{compare, DEFAULT_THRESHOLD};
@@ -62,4 +63,21 @@ fn instrument_making_is_one_concept() {
         "Orlan Priborostroitelnyy Zavod",
     );
     assert!(s >= 0.95, "{s}");
+}
+
+#[test]
+fn an_arabic_b_may_write_a_foreign_p() {
+    // Arabic has no p: بيدرو بيريز is how Pedro Perez is written.
+    let (s, e) = compare("بيدرو بيريز", "Pedro Perez", Schema::Person);
+    assert!(s >= DEFAULT_THRESHOLD, "{e:?}");
+}
+
+#[test]
+fn a_hebrew_b_is_not_a_p() {
+    // Hebrew writes p with פ: ברץ is another word than Perez.
+    let (_, e) = compare("בנו ברץ", "Peno Perez", Schema::Person);
+    assert!(
+        e.name.unmatched_candidate.contains(&"perez".to_string()),
+        "{e:?}"
+    );
 }
