@@ -48,6 +48,9 @@ pub struct Lexicon {
     pub titles: HashMap<String, ()>,
     pub vessel_prefixes: HashMap<String, ()>,
     pub numbers: HashMap<String, u32>,
+    /// Number words that also open brand names ("Premier", "Erste"): numbers
+    /// only after a name's first token.
+    pub numbers_not_first: HashMap<String, ()>,
     pub concepts: Vec<Concept>,
     /// Personal name spelling → the name of its variant group.
     pub person_name_group: HashMap<String, String>,
@@ -121,6 +124,7 @@ fn build() -> Lexicon {
     unspaced_legal_forms.dedup();
 
     let mut numbers = HashMap::new();
+    let mut numbers_not_first = HashMap::new();
     for line in data_lines(NUMBERS) {
         let Some((value, words)) = line.split_once(':') else {
             continue;
@@ -129,7 +133,11 @@ fn build() -> Lexicon {
             continue;
         };
         for w in words.split_whitespace() {
-            numbers.insert(normalize_text(w), value);
+            let word = normalize_text(w.trim_end_matches('*'));
+            if w.ends_with('*') {
+                numbers_not_first.insert(word.clone(), ());
+            }
+            numbers.insert(word, value);
         }
     }
 
@@ -236,6 +244,7 @@ fn build() -> Lexicon {
         titles: word_set(TITLES),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
         numbers,
+        numbers_not_first,
         concepts,
         concept_of,
         markers,

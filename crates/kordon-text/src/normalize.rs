@@ -149,6 +149,7 @@ fn is_word_joiner_mark(c: char) -> bool {
 /// Full normalisation: NFKC, invisible characters removed, lower case, native
 /// digits to ASCII, apostrophes and quotes removed, other punctuation turned
 /// into spaces except `.`, `&` and `/` (kept for abbreviations and legal forms),
+/// `%` spelled out as "percent",
 /// look-alike letters folded inside mixed-script tokens, whitespace collapsed.
 /// Idempotent.
 pub fn normalize_text(s: &str) -> String {
@@ -173,6 +174,12 @@ pub fn normalize_basic(s: &str) -> String {
         }
         if let Some(d) = ascii_digit(c) {
             buf.push(d);
+            continue;
+        }
+        if c == '%' {
+            // "3% Capital" is "Three Percent Capital"; spaced, so that a
+            // suffix written onto the sign ("3%ers") stays a word of its own.
+            buf.push_str(" percent ");
             continue;
         }
         if c.is_alphanumeric() || matches!(c, '.' | '&' | '/') {

@@ -170,8 +170,16 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
                 continue;
             }
         }
-        let w = &words[i];
         let position = out.len();
+        if let Some(v) = compound_number(words, i, schema, position) {
+            out.push(RawToken {
+                text: words[i..i + 2].concat(),
+                class: Some((TokenClass::Number, Some(v.to_string()), String::new())),
+            });
+            i += 2;
+            continue;
+        }
+        let w = &words[i];
         let is_last = i + 1 == words.len();
         out.push(RawToken {
             text: w.clone(),
@@ -193,21 +201,8 @@ fn classify_word(
     if w == "&" {
         return Some((TokenClass::Stopword, None, String::new()));
     }
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
-        let v = w.trim_start_matches('0');
-        return Some((
-            TokenClass::Number,
-            Some(if v.is_empty() { "0".into() } else { v.into() }),
-            String::new(),
-        ));
-    }
-    if !person && position > 0 {
-        if let Some(v) = lex.numbers.get(w) {
-            let single = w.chars().count() == 1;
-            if !single || is_last {
-                return Some((TokenClass::Number, Some(v.to_string()), String::new()));
-            }
-        }
+    if let Some(v) = number_value(w, schema, position, is_last) {
+        return Some((TokenClass::Number, Some(v), String::new()));
     }
     if !person && position == 0 && lex.vessel_prefixes.contains_key(w) && !is_last {
         return Some((TokenClass::Prefix, None, String::new()));
@@ -240,6 +235,55 @@ fn classify_word(
         }
     }
     None
+}
+
+/// The decimal value of a word read as a number at this place in a name:
+/// digits ("007" = 7), digits with an English ordinal ending ("1st", "44th"),
+/// and in names other than persons' the number words and Roman numerals of
+/// `data/numbers.txt`. Roman numerals and words that also open brand names
+/// ("Premier") are numbers only after the first token, a single letter ("V")
+/// only as the last.
+fn number_value(w: &str, schema: Schema, position: usize, is_last: bool) -> Option<String> {
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|end| w.strip_suffix(end))
+        .filter(|d| !d.is_empty())
+        .unwrap_or(w);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        let v = digits.trim_start_matches('0');
+        return Some(if v.is_empty() { "0".into() } else { v.into() });
+    }
+    if schema == Schema::Person {
+        return None;
+    }
+    let lex = lexicon();
+    let v = lex.numbers.get(w)?;
+    let single = w.chars().count() == 1;
+    let roman = w.chars().all(|c| "ivxlcdm".contains(c));
+    let name_word = lex.numbers_not_first.contains_key(w);
+    let placed = if position == 0 {
+        !single && !roman && !name_word
+    } else {
+        !single || is_last
+    };
+    placed.then(|| v.to_string())
+}
+
+/// "forty four", "forty-four" and "forty 4" are one number: a tens word
+/// followed by a unit. The value when `words[i]` opens such a pair.
+fn compound_number(words: &[String], i: usize, schema: Schema, position: usize) -> Option<u32> {
+    let next = words.get(i + 1)?;
+    let tens: u32 = number_value(&words[i], schema, position, false)?
+        .parse()
+        .ok()?;
+    let unit: u32 = number_value(next, schema, position + 1, i + 2 == words.len())?
+        .parse()
+        .ok()?;
+    let is_tens = (20..=90).contains(&tens)
+        && tens % 10 == 0
+        && !words[i].chars().any(|c| c.is_ascii_digit());
+    let roman_unit = next.chars().all(|c| "ivxlcdm".contains(c));
+    (is_tens && (1..=9).contains(&unit) && !roman_unit).then_some(tens + unit)
 }
 
 /// Hebrew writes "and" (ו) and "the" (ה) as a prefix letter of the next word:
@@ -287,4 +331,47 @@ pub(crate) fn is_native(s: &str) -> bool {
     s.chars()
         .filter_map(char_script)
         .any(|sc| sc != Script::Latin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(text: &str, schema: Schema) -> Vec<String> {
+        let words = split_words(&crate::normalize_text(text));
+        classify(&words, schema)
+            .into_iter()
+            .filter_map(|r| match r.class {
+                Some((TokenClass::Number, Some(v), _)) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ordinals_and_compound_numbers_have_one_value() {
+        let org = Schema::Organization;
+        assert_eq!(numbers("Regiment 21st", org), ["21"]);
+        assert_eq!(numbers("First Harbour Bank", org), ["1"]);
+        assert_eq!(numbers("Harbour Bank One", org), ["1"]);
+        assert_eq!(numbers("Company Fifty-Two", org), ["52"]);
+        assert_eq!(numbers("Company fifty two", org), ["52"]);
+        assert_eq!(numbers("Company Fifty 2", org), ["52"]);
+        // A tens digit and a unit are two numbers, a tens word and a year too.
+        assert_eq!(numbers("Unit 50 2", org), ["50", "2"]);
+        assert_eq!(numbers("Fund Twenty 2004", org), ["20", "2004"]);
+        assert_eq!(numbers("Seven Percent Club", org), ["7"]);
+        assert_eq!(numbers("7% Club", org), ["7"]);
+    }
+
+    #[test]
+    fn brand_words_and_roman_letters_open_names_as_words() {
+        let org = Schema::Organization;
+        assert!(numbers("Premier Cargo Lines", org).is_empty());
+        assert!(numbers("Vi Trading", org).is_empty());
+        assert_eq!(numbers("Cargo Lines Premier", org), ["1"]);
+        // People's names have no number words, only digits.
+        assert!(numbers("Ten Li", Schema::Person).is_empty());
+        assert_eq!(numbers("Ten Li 3rd", Schema::Person), ["3"]);
+    }
 }
