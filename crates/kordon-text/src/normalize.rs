@@ -167,6 +167,7 @@ pub fn normalize_text(s: &str) -> String {
 /// [`normalize_text`] without the homoglyph folding (which needs the lexicon,
 /// so the lexicon itself is built with this).
 pub fn normalize_basic(s: &str) -> String {
+    let s = strip_possessives(s);
     let mut buf = String::with_capacity(s.len());
     for c in s.nfkc() {
         if is_invisible(c) || is_word_joiner_mark(c) {
@@ -203,6 +204,39 @@ pub fn normalize_basic(s: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// "Deutsche Bank's AG" names Deutsche Bank AG: an English possessive "'s" at
+/// the end of a word of three letters or more is dropped. Shorter words keep it:
+/// in "Ra's al Khaimah" the apostrophe is a letter of the Arabic name.
+fn strip_possessives(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_apostrophe = |c: char| matches!(c, '\'' | '’' | 'ʼ' | '`' | '´');
+    if !s.contains(is_apostrophe) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut letters_before = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let possessive = is_apostrophe(c)
+            && letters_before >= 3
+            && matches!(chars.get(i + 1), Some('s' | 'S'))
+            && chars.get(i + 2).is_none_or(|n| !n.is_alphanumeric());
+        if possessive {
+            i += 2;
+            continue;
+        }
+        letters_before = if c.is_alphabetic() {
+            letters_before + 1
+        } else {
+            0
+        };
+        out.push(c);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn is_separator_symbol(c: char) -> bool {
@@ -274,4 +308,23 @@ pub fn has_non_latin(s: &str) -> bool {
     s.chars()
         .filter_map(char_script)
         .any(|sc| sc != Script::Latin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn possessive_endings_are_dropped_but_name_apostrophes_stay() {
+        assert_eq!(normalize_basic("Harbour Bank's Ltd"), "harbour bank ltd");
+        assert_eq!(normalize_basic("Harbour Bank’s Ltd"), "harbour bank ltd");
+        assert_eq!(normalize_basic("Ra's al Khaimah"), "ras al khaimah");
+        assert_eq!(normalize_basic("Qa'ida"), "qaida");
+        assert_eq!(normalize_basic("Dar'sat Trading"), "darsat trading");
+    }
+
+    #[test]
+    fn percent_sign_is_spelled_out() {
+        assert_eq!(normalize_basic("5% Holdings"), "5 percent holdings");
+    }
 }
