@@ -192,7 +192,12 @@ fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
 /// Levenshtein ratio; for words of three letters or fewer the ratio alone
 /// (one letter in three is another word).
 fn fuzzy(a: &str, b: &str) -> f64 {
-    let (la, lb) = (a.len(), b.len());
+    // Lengths in letters: names compared in their own script are not ASCII.
+    let (la, lb) = if a.is_ascii() && b.is_ascii() {
+        (a.len(), b.len())
+    } else {
+        (a.chars().count(), b.chars().count())
+    };
     let longest = la.max(lb).max(1) as f64;
     // Both measures are at most 1, so a ratio under 0.5 cannot lift the mean
     // to any floor used here; the length difference bounds the ratio for free.
@@ -693,7 +698,36 @@ pub(crate) fn best_variant_pair_weighted(
             }
         }
     }
+    if let (Some(b), Some(native)) = (best.as_mut(), same_script_score(q, c, schema, w)) {
+        b.0 = b.0.min(native);
+    }
     best
+}
+
+/// Two names written in the same script whose romanisation loses distinctions
+/// are compared on their own letters too, and no romanised variant pair may
+/// score above that: "김종은" and "김정은" are different names even where one
+/// Korean scheme writes both "kim jong un". `None` for other pairs.
+fn same_script_score(
+    q: &AnalyzedName,
+    c: &AnalyzedName,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> Option<f64> {
+    if q.script != c.script || !vowels_unreliable(q.script) {
+        return None;
+    }
+    let native = |name: &AnalyzedName| NameVariant {
+        segment: SegmentKind::Main,
+        scheme: 0,
+        transliterated: false,
+        tokens: kordon_text::tokens::native_tokens(&name.original, schema),
+    };
+    let (va, vb) = (native(q), native(c));
+    let wa: TokenNumbers = va.tokens.iter().map(|t| weight(t, w)).collect();
+    let wb: TokenNumbers = vb.tokens.iter().map(|t| weight(t, w)).collect();
+    let (s, _, _) = variant_pair_score(&va, &vb, &wa, &wb, schema, false);
+    Some(s)
 }
 
 /// Compare two analysed names; the best variant pair wins.
@@ -852,6 +886,25 @@ mod tests {
         words.sort();
         words.dedup();
         words
+    }
+
+    fn person_score(a: &str, b: &str) -> f64 {
+        let (qa, qb) = (
+            kordon_text::analyze_name(a, Schema::Person),
+            kordon_text::analyze_name(b, Schema::Person),
+        );
+        best_variant_pair(&qa, &qb, Schema::Person, &UniformWeights).map_or(0.0, |b| b.0)
+    }
+
+    #[test]
+    fn same_script_names_are_held_to_their_own_letters() {
+        // 영 and 용 share a romanisation in one Korean scheme ("yong").
+        assert!(person_score("최영수", "최용수") < 0.72);
+        assert_eq!(person_score("최영수", "최영수"), 1.0);
+        assert!(person_score("최영수", "최 영수") >= 0.9);
+        // Vowel points and hamza seats are a writer's choice.
+        assert!(person_score("أمين سعيد", "امين سَعيد") >= 0.95);
+        assert!(person_score("امين سعيد", "امين سعدي") < 0.72);
     }
 
     #[test]

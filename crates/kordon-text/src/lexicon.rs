@@ -15,6 +15,7 @@ const CONCEPTS: &str = include_str!("../data/concepts.txt");
 const HOMOGLYPHS: &str = include_str!("../data/homoglyphs.txt");
 const NAME_MARKERS: &str = include_str!("../data/name_markers.txt");
 const PERSON_NAMES: &str = include_str!("../data/person_names.txt");
+const LETTER_VARIANTS: &str = include_str!("../data/letter_variants.txt");
 
 /// What a name marker phrase introduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub struct Lexicon {
     /// Multi-word markers as squashed token sequences.
     pub markers: Vec<(Vec<String>, MarkerKind)>,
     homoglyph_to_latin: HashMap<char, char>,
+    /// Letter → the canonical letter of its spelling-variant group.
+    letter_variant: HashMap<char, char>,
     latin_to_cyrillic: HashMap<char, char>,
     latin_to_greek: HashMap<char, char>,
 }
@@ -218,6 +221,17 @@ fn build() -> Lexicon {
         }
     }
 
+    let mut letter_variant = HashMap::new();
+    for line in data_lines(LETTER_VARIANTS) {
+        let mut letters = line.split_whitespace().filter_map(|w| w.chars().next());
+        let Some(canonical) = letters.next() else {
+            continue;
+        };
+        for other in letters {
+            letter_variant.insert(other, canonical);
+        }
+    }
+
     let mut person_name_group = HashMap::new();
     for line in data_lines(PERSON_NAMES) {
         let mut words = line.split_whitespace();
@@ -249,6 +263,7 @@ fn build() -> Lexicon {
         concept_of,
         markers,
         homoglyph_to_latin,
+        letter_variant,
         latin_to_cyrillic,
         latin_to_greek,
     }
@@ -277,6 +292,10 @@ pub fn homoglyph(c: char, target: Script) -> Option<char> {
 }
 
 impl Lexicon {
+    /// The canonical letter of `c`'s spelling-variant group (`c` itself if none).
+    pub fn letter_variant(&self, c: char) -> char {
+        self.letter_variant.get(&c).copied().unwrap_or(c)
+    }
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
     }

@@ -260,6 +260,12 @@ fn is_separator_symbol(c: char) -> bool {
     )
 }
 
+/// Arabic harakat and Hebrew niqqud: vowel signs writers add or leave out
+/// at will. (Burmese and Thai vowel signs are not optional.)
+pub fn is_optional_vowel_point(c: char) -> bool {
+    matches!(c as u32, 0x0591..=0x05C7 | 0x064B..=0x065F | 0x0670)
+}
+
 /// Combining marks (general category M) in the blocks names use.
 fn is_mark(c: char) -> bool {
     let cp = c as u32;

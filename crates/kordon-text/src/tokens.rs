@@ -326,6 +326,42 @@ pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, St
     }
 }
 
+/// The tokens of a name in its own script, not transliterated: two names
+/// written in the same script compare best on their own letters, since any
+/// romanisation can only lose distinctions (one Korean scheme writes both
+/// "종" and "정" as "jong"). Optional vowel points are dropped and spelling
+/// variants of one letter folded (`data/letter_variants.txt`); tokens carry
+/// no phonetic keys.
+pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
+    let lex = lexicon();
+    let folded: String = crate::normalize_text(text)
+        .chars()
+        .filter(|c| !crate::normalize::is_optional_vowel_point(*c))
+        .map(|c| lex.letter_variant(c))
+        .collect();
+    classify(&split_words(&folded), schema)
+        .into_iter()
+        .map(|r| {
+            let (class, key, initials) = r.class.unwrap_or((TokenClass::Word, None, String::new()));
+            let initials = match class {
+                TokenClass::Word | TokenClass::Generic if initials.is_empty() => {
+                    r.text.chars().take(1).collect()
+                }
+                _ => initials,
+            };
+            Token {
+                text: r.text,
+                class,
+                key,
+                initials,
+                phonetic: String::new(),
+                skeleton: String::new(),
+                roman: String::new(),
+            }
+        })
+        .collect()
+}
+
 /// Whether a token's text contains letters of a script other than Latin.
 pub(crate) fn is_native(s: &str) -> bool {
     s.chars()
