@@ -604,6 +604,10 @@ fn score_variants(
     if words_a > 0 && words_b > 0 {
         score *= 0.85;
     }
+    // "Ahmad bin Hasan" and "Hasan bin Ahmad" are a son and his father.
+    if lineage_crossed(&a.tokens, &b.tokens, &al.pairs) {
+        score *= 0.6;
+    }
     // An acronym that is all the two names share is weak: "TPD" spells the
     // initials of many names.
     if !al.pairs.is_empty()
@@ -634,6 +638,26 @@ fn score_variants(
     // Fuzzy matches of distinctive words below near-certainty pull the score down
     // more than the weighted sum does: "Lixing"/"Lixin" differ in identity, not spelling.
     (score.clamp(0.0, 1.0), al)
+}
+
+/// Whether two names joined by the same lineage connector ("bin", "ibn") name
+/// different parents: the word after one connector names the parent, so it
+/// must be aligned with the word after the other, and with nothing else.
+/// Word order elsewhere may vary ("bin Laden, Usama" / "Usama bin Laden").
+fn lineage_crossed(a: &[Token], b: &[Token], pairs: &[RawPair]) -> bool {
+    let lex = kordon_text::lexicon::lexicon();
+    let Some(connector) = pairs.iter().find(|p| {
+        p.a.len() == 1
+            && p.b.len() == 1
+            && a[p.a.start].text == b[p.b.start].text
+            && lex.lineage_connectors.contains_key(&a[p.a.start].text)
+    }) else {
+        return false;
+    };
+    let (parent_a, parent_b) = (connector.a.start + 1, connector.b.start + 1);
+    pairs
+        .iter()
+        .any(|p| p.a.contains(&parent_a) != p.b.contains(&parent_b))
 }
 
 /// Whether two names are compared leniently (cross-script skeletons).
@@ -905,6 +929,14 @@ mod tests {
         // Vowel points and hamza seats are a writer's choice.
         assert!(person_score("أمين سعيد", "امين سَعيد") >= 0.95);
         assert!(person_score("امين سعيد", "امين سعدي") < 0.72);
+    }
+
+    #[test]
+    fn father_and_son_are_not_one_person() {
+        assert!(person_score("Karim bin Yusuf al-Tahiri", "Yusuf bin Karim al-Tahiri") < 0.72);
+        assert!(person_score("Karim bin Yusuf al-Tahiri", "Karim bin Yusuf al-Tahiri") > 0.99);
+        assert!(person_score("bin Yusuf, Karim", "Karim bin Yusuf") > 0.9);
+        assert!(person_score("Karim ibn Yusuf ibn Salih", "Karim ibn Yusuf") > 0.72);
     }
 
     #[test]

@@ -16,6 +16,7 @@ const HOMOGLYPHS: &str = include_str!("../data/homoglyphs.txt");
 const NAME_MARKERS: &str = include_str!("../data/name_markers.txt");
 const PERSON_NAMES: &str = include_str!("../data/person_names.txt");
 const LETTER_VARIANTS: &str = include_str!("../data/letter_variants.txt");
+const LINEAGE_CONNECTORS: &str = include_str!("../data/lineage_connectors.txt");
 
 /// What a name marker phrase introduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub struct Lexicon {
     pub stopwords: HashMap<String, ()>,
     pub titles: HashMap<String, ()>,
     pub vessel_prefixes: HashMap<String, ()>,
+    /// Words joining a person's name to a parent's ("bin", "ibn", "bint").
+    pub lineage_connectors: HashMap<String, ()>,
     pub numbers: HashMap<String, u32>,
     /// Number words that also open brand names ("Premier", "Erste"): numbers
     /// only after a name's first token.
@@ -257,6 +260,7 @@ fn build() -> Lexicon {
         stopwords: word_set(STOPWORDS),
         titles: word_set(TITLES),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
+        lineage_connectors: word_set(LINEAGE_CONNECTORS),
         numbers,
         numbers_not_first,
         concepts,
