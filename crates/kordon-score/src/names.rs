@@ -171,14 +171,14 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     }
 }
 
-/// Same form: 1. Same type, one side in its English rendering ("OÜ"/"Ltd"):
+/// Same form, in any of its spellings ("AG"/"Aktiengesellschaft"): 1. Same type, one side in its English rendering ("OÜ"/"Ltd"):
 /// 0.9. Same type but two national forms ("GmbH"/"Sdn. Bhd."): another
 /// jurisdiction, 0.4. Different types: 0.6 when both are English, else 0.2.
 fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
-    if a.text == b.text {
+    let lex = kordon_text::lexicon::lexicon();
+    if a.text == b.text || lex.same_legal_form(&a.text, &b.text) {
         return 1.0;
     }
-    let lex = kordon_text::lexicon::lexicon();
     let (ia, ib) = (lex.is_international(&a.text), lex.is_international(&b.text));
     match (a.key == b.key, ia || ib, ia && ib) {
         (true, true, _) => 0.9,
@@ -634,8 +634,10 @@ fn score_variants(
             .filter(|(t, _)| t.class == TokenClass::LegalForm)
             .map(|(_, s)| *s)
             .fold(0.0, f64::max);
+        // Two different national forms: the same trading name registered in
+        // another jurisdiction (a sister company), or another company.
         if best_legal < 0.6 {
-            score *= 0.8;
+            score *= 0.75;
         }
     } else if schema == Schema::Vessel && la != lb {
         // A vessel has no legal form; the side that has one names its owner or manager.
@@ -941,6 +943,31 @@ mod tests {
     fn an_initial_before_a_surname_stands_for_a_given_name() {
         assert!(person_score("T. Abenova", "Talgat Abenova") > 0.85);
         assert!(person_score("T. Abenova", "Aizhan Abenova") < 0.72);
+    }
+
+    fn org_score(a: &str, b: &str) -> f64 {
+        let (qa, qb) = (
+            kordon_text::analyze_name(a, Schema::Organization),
+            kordon_text::analyze_name(b, Schema::Organization),
+        );
+        best_variant_pair(&qa, &qb, Schema::Organization, &UniformWeights).map_or(0.0, |b| b.0)
+    }
+
+    #[test]
+    fn legal_forms_of_other_jurisdictions_mean_other_companies() {
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Sdn. Bhd.") < 0.72);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Inc.") < 0.72);
+        // Spellings of one form, and a form with its English rendering, agree.
+        let spelled = org_score(
+            "Harrowgate Tooling AG",
+            "Harrowgate Tooling Aktiengesellschaft",
+        );
+        assert_eq!(spelled, 1.0);
+        assert_eq!(
+            org_score("Tooling Harrowgate TOV", "Tooling Harrowgate OOO"),
+            1.0
+        );
+        assert!(org_score("Harrowgate Tooling OOO", "Harrowgate Tooling LLC") > 0.9);
     }
 
     #[test]

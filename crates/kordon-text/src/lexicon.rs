@@ -42,6 +42,8 @@ pub struct Lexicon {
     pub legal_form_max_tokens: usize,
     /// Legal forms in unspaced scripts, searched as substrings.
     pub unspaced_legal_forms: Vec<String>,
+    /// Squashed legal form spelling (also romanised) → its form's first spelling.
+    pub legal_form_spellings: HashMap<String, String>,
     /// Squashed legal forms that are English/international renderings.
     pub international_forms: HashMap<String, ()>,
     /// Generic words in unspaced scripts, searched as substrings.
@@ -98,11 +100,15 @@ fn build() -> Lexicon {
     let mut legal_form_max_tokens = 1;
     let mut unspaced_legal_forms = Vec::new();
     let mut international_forms = HashMap::new();
+    let mut legal_form_spellings = HashMap::new();
     for line in data_lines(LEGAL_FORMS) {
         let Some((kind, forms)) = line.split_once(':') else {
             continue;
         };
-        for form in forms.split('|') {
+        for (form, canonical) in forms.split('|').flat_map(|group| {
+            let canonical = squash(&normalize_text(group.split('=').next().unwrap_or("")));
+            group.split('=').map(move |f| (f, canonical.clone()))
+        }) {
             let norm = normalize_text(form);
             if norm.is_empty() {
                 continue;
@@ -111,6 +117,15 @@ fn build() -> Lexicon {
                 international_forms.insert(squash(&norm), ());
                 continue;
             }
+            // Legal form tokens from other scripts reach the scorer romanised,
+            // letters and digits only (as `analyze_name` writes them).
+            let romanised: String = any_ascii::any_ascii(&norm)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            legal_form_spellings.insert(romanised, canonical.clone());
+            legal_form_spellings.insert(squash(&norm), canonical);
             legal_form_max_tokens = legal_form_max_tokens.max(
                 norm.split([' ', '.', '/'])
                     .filter(|t| !t.is_empty())
@@ -254,6 +269,7 @@ fn build() -> Lexicon {
         person_name_group,
         legal_forms,
         legal_form_max_tokens,
+        legal_form_spellings,
         unspaced_legal_forms,
         international_forms,
         unspaced_concepts,
@@ -302,6 +318,17 @@ impl Lexicon {
     }
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
+    }
+    /// Whether two squashed legal forms are spellings of one form ("ag" and
+    /// "aktiengesellschaft").
+    pub fn same_legal_form(&self, a: &str, b: &str) -> bool {
+        match (
+            self.legal_form_spellings.get(a),
+            self.legal_form_spellings.get(b),
+        ) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
     }
     /// Whether a squashed legal form is an English/international rendering.
     pub fn is_international(&self, squashed: &str) -> bool {
