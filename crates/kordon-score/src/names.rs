@@ -721,10 +721,20 @@ pub(crate) fn best_variant_pair_weighted(
 ) -> Option<(f64, usize, usize)> {
     let lenient = lenient_pair(q, c);
     let c_weights = variant_weights(c, w);
+    // When both names carry qualifiers ("Bank of China (Hong Kong) Limited",
+    // "... (Singapore) Limited"), those tell branches and subsidiaries apart:
+    // agreement that needs a qualifier cut away stays below the threshold.
+    let qualified = |n: &AnalyzedName| n.variants.iter().any(|v| v.segment == SegmentKind::Short);
+    let both_qualified = qualified(q) && qualified(c);
     let mut best: Option<(f64, usize, usize)> = None;
     for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
         for ((j, vb), wb) in c.variants.iter().enumerate().zip(&c_weights) {
-            let (s, _, _) = variant_pair_score(va, vb, wa, wb, schema, lenient);
+            let (mut s, _, _) = variant_pair_score(va, vb, wa, wb, schema, lenient);
+            if both_qualified
+                && (va.segment == SegmentKind::Short || vb.segment == SegmentKind::Short)
+            {
+                s = s.min(QUALIFIERS_CUT_CAP);
+            }
             if best.is_none_or(|b| s > b.0) {
                 best = Some((s, i, j));
             }
@@ -735,6 +745,10 @@ pub(crate) fn best_variant_pair_weighted(
     }
     best
 }
+
+/// Highest score of a variant pair that ignores a qualifier of a name when both
+/// names have one: below the default threshold.
+const QUALIFIERS_CUT_CAP: f64 = 0.7;
 
 /// Two names written in the same script whose romanisation loses distinctions
 /// are compared on their own letters too, and no romanised variant pair may
@@ -968,6 +982,16 @@ mod tests {
             1.0
         );
         assert!(org_score("Harrowgate Tooling OOO", "Harrowgate Tooling LLC") > 0.9);
+    }
+
+    #[test]
+    fn qualifiers_cut_from_both_names_must_not_be_ignored() {
+        let other_branch = org_score(
+            "Tellmark Trust (Jersey) Limited",
+            "Tellmark Trust (Guernsey) Limited",
+        );
+        assert!(other_branch < 0.72, "{other_branch}");
+        assert!(org_score("Tellmark Trust (Jersey) Limited", "Tellmark Trust Limited") > 0.9);
     }
 
     #[test]
