@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
+const LABELS: &str = include_str!("../data/labels.txt");
 const VESSEL_PREFIXES: &str = include_str!("../data/vessel_prefixes.txt");
 const NUMBERS: &str = include_str!("../data/numbers.txt");
 const CONCEPTS: &str = include_str!("../data/concepts.txt");
@@ -49,7 +50,10 @@ pub struct Lexicon {
     /// Generic words in unspaced scripts, searched as substrings.
     pub unspaced_concepts: Vec<String>,
     pub stopwords: HashMap<String, ()>,
+    /// Honorifics of people ("mr", "sheikh").
     pub titles: HashMap<String, ()>,
+    /// Labels before any party's name ("beneficiary", "messrs").
+    pub labels: HashMap<String, ()>,
     pub vessel_prefixes: HashMap<String, ()>,
     /// Words joining a person's name to a parent's ("bin", "ibn", "bint").
     pub lineage_connectors: HashMap<String, ()>,
@@ -275,6 +279,7 @@ fn build() -> Lexicon {
         unspaced_concepts,
         stopwords: word_set(STOPWORDS),
         titles: word_set(TITLES),
+        labels: word_set(LABELS),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
         lineage_connectors: word_set(LINEAGE_CONNECTORS),
         numbers,

@@ -210,7 +210,10 @@ fn classify_word(
     if lex.stopwords.contains_key(w) {
         return Some((TokenClass::Stopword, None, String::new()));
     }
-    if lex.titles.contains_key(w) && !is_last {
+    // Titles precede personal names; inside a company's or a vessel's name
+    // the same letters are a word or an abbreviation ("MS" for a register number).
+    let title = lex.titles.contains_key(w) && matches!(schema, Schema::Person | Schema::Unknown);
+    if (title || lex.labels.contains_key(w)) && !is_last {
         return Some((TokenClass::Title, None, String::new()));
     }
     if let Some(group) = lex.person_name_group.get(w) {
@@ -398,6 +401,25 @@ mod tests {
         assert_eq!(numbers("Fund Twenty 2004", org), ["20", "2004"]);
         assert_eq!(numbers("Seven Percent Club", org), ["7"]);
         assert_eq!(numbers("7% Club", org), ["7"]);
+    }
+
+    fn class_of_first(text: &str, schema: Schema) -> Option<TokenClass> {
+        let words = split_words(&crate::normalize_text(text));
+        classify(&words, schema)[0].class.as_ref().map(|c| c.0)
+    }
+
+    #[test]
+    fn titles_belong_to_people_and_labels_to_anyone() {
+        assert_eq!(
+            class_of_first("Dr Anna Kowal", Schema::Person),
+            Some(TokenClass::Title)
+        );
+        assert_eq!(
+            class_of_first("Dr Kowal Pharma", Schema::Organization),
+            None
+        );
+        let label = class_of_first("Messrs Kowal Pharma", Schema::Organization);
+        assert_eq!(label, Some(TokenClass::Title));
     }
 
     #[test]
