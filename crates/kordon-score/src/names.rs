@@ -610,6 +610,15 @@ fn score_variants(
     if words_a > 0 && words_b > 0 {
         score *= 0.85;
     }
+    // An organisation's name qualified by a country that the other name lacks
+    // ("Banco Amarelo México" / "Banco Amarelo") names a national subsidiary
+    // or branch: another legal entity. Only scores that could pass are checked.
+    if schema == Schema::Organization
+        && score > 0.6
+        && (names_country(&a.tokens, &al.sim_a) || names_country(&b.tokens, &al.sim_b))
+    {
+        score *= 0.85;
+    }
     // "Ahmad bin Hasan" and "Hasan bin Ahmad" are a son and his father.
     if lineage_crossed(&a.tokens, &b.tokens, &al.pairs) {
         score *= 0.6;
@@ -648,6 +657,18 @@ fn score_variants(
     (score.clamp(0.0, 1.0), al)
 }
 
+/// Whether an unmatched word of a name after its first is a country's name
+/// (written out: two- and three-letter codes are too often initials or words).
+/// A country opening the name is part of it ("Korea Kwangson Banking Corp").
+fn names_country(tokens: &[Token], sims: &[f64]) -> bool {
+    tokens.iter().zip(sims).skip(1).any(|(t, s)| {
+        *s == 0.0
+            && matches!(t.class, TokenClass::Word | TokenClass::Generic)
+            && t.text.len() >= 4
+            && kordon_model::country_code(&t.text).is_some()
+    })
+}
+
 /// Whether two names joined by the same lineage connector ("bin", "ibn") name
 /// different parents: the word after one connector names the parent, so it
 /// must be aligned with the word after the other, and with nothing else.
@@ -658,6 +679,8 @@ fn lineage_crossed(a: &[Token], b: &[Token], pairs: &[RawPair]) -> bool {
         p.a.len() == 1
             && p.b.len() == 1
             && a[p.a.start].text == b[p.b.start].text
+            // Connectors are short words: most pairs skip the lookup.
+            && a[p.a.start].text.len() <= 6
             && lex.lineage_connectors.contains_key(&a[p.a.start].text)
     }) else {
         return false;
@@ -992,6 +1015,14 @@ mod tests {
         );
         assert!(other_branch < 0.72, "{other_branch}");
         assert!(org_score("Tellmark Trust (Jersey) Limited", "Tellmark Trust Limited") > 0.9);
+    }
+
+    #[test]
+    fn a_country_qualifier_names_a_national_subsidiary() {
+        assert!(org_score("Orvalle Tooling Inc.", "Orvalle Tooling Brazil Inc.") < 0.72);
+        assert!(org_score("Orvalle Tooling Norway", "Orvalle Tooling Japan") < 0.72);
+        // A country opening the name is part of it.
+        assert!(org_score("Korea Orvalle Tooling Corp", "Orvalle Tooling Corp") > 0.72);
     }
 
     #[test]
