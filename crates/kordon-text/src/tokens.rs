@@ -283,7 +283,7 @@ fn compound_number(words: &[String], i: usize, schema: Schema, position: usize) 
         .parse()
         .ok()?;
     let is_tens = (20..=90).contains(&tens)
-        && tens % 10 == 0
+        && tens.is_multiple_of(10)
         && !words[i].chars().any(|c| c.is_ascii_digit());
     let roman_unit = next.chars().all(|c| "ivxlcdm".contains(c));
     (is_tens && (1..=9).contains(&unit) && !roman_unit).then_some(tens + unit)
