@@ -676,11 +676,11 @@ fn names_country(tokens: &[Token], sims: &[f64]) -> bool {
 fn lineage_crossed(a: &[Token], b: &[Token], pairs: &[RawPair]) -> bool {
     let lex = kordon_text::lexicon::lexicon();
     let Some(connector) = pairs.iter().find(|p| {
+        // Connectors are short words: most pairs are passed over on length.
         p.a.len() == 1
             && p.b.len() == 1
-            && a[p.a.start].text == b[p.b.start].text
-            // Connectors are short words: most pairs skip the lookup.
             && a[p.a.start].text.len() <= 6
+            && a[p.a.start].text == b[p.b.start].text
             && lex.lineage_connectors.contains_key(&a[p.a.start].text)
     }) else {
         return false;
@@ -763,8 +763,11 @@ pub(crate) fn best_variant_pair_weighted(
             }
         }
     }
-    if let (Some(b), Some(native)) = (best.as_mut(), same_script_score(q, c, schema, w)) {
-        b.0 = b.0.min(native);
+    // Only a score that could pass is worth the second comparison.
+    if let Some(b) = best.as_mut().filter(|b| b.0 > NATIVE_CHECK_FLOOR) {
+        if let Some(native) = same_script_score(q, c, schema, w) {
+            b.0 = b.0.min(native);
+        }
     }
     best
 }
@@ -772,6 +775,9 @@ pub(crate) fn best_variant_pair_weighted(
 /// Highest score of a variant pair that ignores a qualifier of a name when both
 /// names have one: below the default threshold.
 const QUALIFIERS_CUT_CAP: f64 = 0.7;
+
+/// Scores at or below this are not compared again on native letters.
+const NATIVE_CHECK_FLOOR: f64 = 0.5;
 
 /// Two names written in the same script whose romanisation loses distinctions
 /// are compared on their own letters too, and no romanised variant pair may

@@ -342,7 +342,22 @@ pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
         .filter(|c| !crate::normalize::is_optional_vowel_point(*c))
         .map(|c| lex.letter_variant(c))
         .collect();
-    classify(&split_words(&folded), schema)
+    // Words as written; unspaced scripts only have their legal forms cut out
+    // ("株式会社"), which is all the comparison needs and cheap.
+    let words: Vec<String> = folded
+        .split_whitespace()
+        .flat_map(|chunk| {
+            if matches!(
+                dominant_script(chunk),
+                Script::Han | Script::Kana | Script::Hangul | Script::Myanmar | Script::Thai
+            ) {
+                cut_unspaced(chunk, &lex.unspaced_legal_forms)
+            } else {
+                vec![chunk.to_string()]
+            }
+        })
+        .collect();
+    classify(&words, schema)
         .into_iter()
         .map(|r| {
             let (class, key, initials) = r.class.unwrap_or((TokenClass::Word, None, String::new()));
