@@ -610,14 +610,15 @@ fn score_variants(
     if words_a > 0 && words_b > 0 {
         score *= 0.85;
     }
-    // An organisation's name qualified by a country that the other name lacks
-    // ("Banco Amarelo México" / "Banco Amarelo") names a national subsidiary
-    // or branch: another legal entity. Only scores that could pass are checked.
+    // An organisation's name qualified by a country or a group role that the
+    // other name lacks ("Banco Amarelo México", "Acme Trucking Holdings") names
+    // a subsidiary, branch or parent: another legal entity, as with another
+    // legal form. Only scores that could pass are checked.
     if schema == Schema::Organization
         && score > 0.6
-        && (names_country(&a.tokens, &al.sim_a) || names_country(&b.tokens, &al.sim_b))
+        && (names_affiliate(&a.tokens, &al.sim_a) || names_affiliate(&b.tokens, &al.sim_b))
     {
-        score *= 0.85;
+        score *= 0.75;
     }
     // "Ahmad bin Hasan" and "Hasan bin Ahmad" are a son and his father.
     if lineage_crossed(&a.tokens, &b.tokens, &al.pairs) {
@@ -658,14 +659,23 @@ fn score_variants(
 }
 
 /// Whether an unmatched word of a name after its first is a country's name
-/// (written out: two- and three-letter codes are too often initials or words).
-/// A country opening the name is part of it ("Korea Kwangson Banking Corp").
-fn names_country(tokens: &[Token], sims: &[f64]) -> bool {
+/// (written out: two- and three-letter codes are too often initials or words)
+/// or a group role (`data/group_roles.txt`). A country opening the name is
+/// part of it ("Korea Kwangson Banking Corp").
+fn names_affiliate(tokens: &[Token], sims: &[f64]) -> bool {
+    let lex = kordon_text::lexicon::lexicon();
     tokens.iter().zip(sims).skip(1).any(|(t, s)| {
-        *s == 0.0
-            && matches!(t.class, TokenClass::Word | TokenClass::Generic)
+        if *s != 0.0 {
+            return false;
+        }
+        let role = t.class == TokenClass::Generic
+            && t.key
+                .as_ref()
+                .is_some_and(|k| lex.group_roles.contains_key(k));
+        let country = matches!(t.class, TokenClass::Word | TokenClass::Generic)
             && t.text.len() >= 4
-            && kordon_model::country_code(&t.text).is_some()
+            && kordon_model::country_code(&t.text).is_some();
+        role || country
     })
 }
 
@@ -1024,8 +1034,9 @@ mod tests {
     }
 
     #[test]
-    fn a_country_qualifier_names_a_national_subsidiary() {
+    fn a_country_or_group_role_names_another_entity_of_the_group() {
         assert!(org_score("Orvalle Tooling Inc.", "Orvalle Tooling Brazil Inc.") < 0.72);
+        assert!(org_score("Orvalle Tooling LLC", "Orvalle Tooling Holdings LLC") < 0.72);
         assert!(org_score("Orvalle Tooling Norway", "Orvalle Tooling Japan") < 0.72);
         // A country opening the name is part of it.
         assert!(org_score("Korea Orvalle Tooling Corp", "Orvalle Tooling Corp") > 0.72);

@@ -18,6 +18,7 @@ const NAME_MARKERS: &str = include_str!("../data/name_markers.txt");
 const PERSON_NAMES: &str = include_str!("../data/person_names.txt");
 const LETTER_VARIANTS: &str = include_str!("../data/letter_variants.txt");
 const LINEAGE_CONNECTORS: &str = include_str!("../data/lineage_connectors.txt");
+const GROUP_ROLES: &str = include_str!("../data/group_roles.txt");
 
 /// What a name marker phrase introduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,8 @@ pub struct Lexicon {
     /// Labels before any party's name ("beneficiary", "messrs").
     pub labels: HashMap<String, ()>,
     pub vessel_prefixes: HashMap<String, ()>,
+    /// Concepts giving a company its role in a group ("holding").
+    pub group_roles: HashMap<String, ()>,
     /// Words joining a person's name to a parent's ("bin", "ibn", "bint").
     pub lineage_connectors: HashMap<String, ()>,
     pub numbers: HashMap<String, u32>,
@@ -282,6 +285,7 @@ fn build() -> Lexicon {
         labels: word_set(LABELS),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
         lineage_connectors: word_set(LINEAGE_CONNECTORS),
+        group_roles: word_set(GROUP_ROLES),
         numbers,
         numbers_not_first,
         concepts,
