@@ -685,10 +685,15 @@ fn names_affiliate(tokens: &[Token], sims: &[f64]) -> bool {
 /// Word order elsewhere may vary ("bin Laden, Usama" / "Usama bin Laden").
 fn lineage_crossed(a: &[Token], b: &[Token], pairs: &[RawPair]) -> bool {
     let lex = kordon_text::lexicon::lexicon();
+    // A connector stands between a name and the parent's name; first or last
+    // it is a given name ("Ben Smith", "SMITH, Ben") or a reordered surname.
+    let inside = |r: &std::ops::Range<usize>, len: usize| r.start > 0 && r.end < len;
     let Some(connector) = pairs.iter().find(|p| {
         // Connectors are short words: most pairs are passed over on length.
         p.a.len() == 1
             && p.b.len() == 1
+            && inside(&p.a, a.len())
+            && inside(&p.b, b.len())
             && a[p.a.start].text.len() <= 6
             && a[p.a.start].text == b[p.b.start].text
             && lex.lineage_connectors.contains_key(&a[p.a.start].text)
@@ -1047,6 +1052,7 @@ mod tests {
         assert!(person_score("Karim bin Yusuf al-Tahiri", "Yusuf bin Karim al-Tahiri") < 0.72);
         assert!(person_score("Karim bin Yusuf al-Tahiri", "Karim bin Yusuf al-Tahiri") > 0.99);
         assert!(person_score("bin Yusuf, Karim", "Karim bin Yusuf") > 0.9);
+        assert!(person_score("Ben Kowalczyk", "KOWALCZYK, Ben") > 0.9);
         assert!(person_score("Karim ibn Yusuf ibn Salih", "Karim ibn Yusuf") > 0.72);
     }
 
