@@ -171,7 +171,8 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     }
 }
 
-/// Same form, in any of its spellings ("AG"/"Aktiengesellschaft"): 1. Same type, one side in its English rendering ("OÜ"/"Ltd"):
+/// Same form, in any of its spellings ("AG"/"Aktiengesellschaft"): 1. Same
+/// (or kin) type, one side in its English rendering ("OÜ"/"Ltd", "OOO"/"LLC"):
 /// 0.9. Same type but two national forms ("GmbH"/"Sdn. Bhd."): another
 /// jurisdiction, 0.4. Different types: 0.6 when both are English, else 0.2.
 fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
@@ -180,6 +181,14 @@ fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
         return 1.0;
     }
     let (ia, ib) = (lex.is_international(&a.text), lex.is_international(&b.text));
+    let rendered = (ia != ib)
+        && match (&a.key, &b.key) {
+            (Some(x), Some(y)) => lex.kin_legal_types(x, y),
+            _ => false,
+        };
+    if rendered {
+        return 0.9;
+    }
     match (a.key == b.key, ia || ib, ia && ib) {
         (true, true, _) => 0.9,
         (true, false, _) => 0.4,
@@ -1026,6 +1035,8 @@ mod tests {
             1.0
         );
         assert!(org_score("Harrowgate Tooling OOO", "Harrowgate Tooling LLC") > 0.9);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Ltd") > 0.9);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling AB") < 0.72);
     }
 
     #[test]

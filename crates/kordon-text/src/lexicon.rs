@@ -46,6 +46,9 @@ pub struct Lexicon {
     pub unspaced_legal_forms: Vec<String>,
     /// Squashed legal form spelling (also romanised) → its form's first spelling.
     pub legal_form_spellings: HashMap<String, String>,
+    /// Groups of legal form types one English rendering serves ("ltd" for
+    /// a GmbH as for a plc).
+    pub legal_kin: Vec<Vec<String>>,
     /// Squashed legal forms that are English/international renderings.
     pub international_forms: HashMap<String, ()>,
     /// Generic words in unspaced scripts, searched as substrings.
@@ -108,10 +111,15 @@ fn build() -> Lexicon {
     let mut unspaced_legal_forms = Vec::new();
     let mut international_forms = HashMap::new();
     let mut legal_form_spellings = HashMap::new();
+    let mut legal_kin: Vec<Vec<String>> = Vec::new();
     for line in data_lines(LEGAL_FORMS) {
         let Some((kind, forms)) = line.split_once(':') else {
             continue;
         };
+        if kind.trim() == "kin" {
+            legal_kin.push(forms.split_whitespace().map(str::to_string).collect());
+            continue;
+        }
         for (form, canonical) in forms.split('|').flat_map(|group| {
             let canonical = squash(&normalize_text(group.split('=').next().unwrap_or("")));
             group.split('=').map(move |f| (f, canonical.clone()))
@@ -279,6 +287,7 @@ fn build() -> Lexicon {
         legal_form_spellings,
         unspaced_legal_forms,
         international_forms,
+        legal_kin,
         unspaced_concepts,
         stopwords: word_set(STOPWORDS),
         titles: word_set(TITLES),
@@ -338,6 +347,14 @@ impl Lexicon {
             (Some(x), Some(y)) => x == y,
             _ => false,
         }
+    }
+    /// Whether two legal form types are the same or kin (`kin:` in legal_forms.txt).
+    pub fn kin_legal_types(&self, a: &str, b: &str) -> bool {
+        a == b
+            || self
+                .legal_kin
+                .iter()
+                .any(|g| g.iter().any(|t| t == a) && g.iter().any(|t| t == b))
     }
     /// Whether a squashed legal form is an English/international rendering.
     pub fn is_international(&self, squashed: &str) -> bool {
