@@ -768,11 +768,12 @@ pub(crate) fn best_variant_pair_weighted(
 ) -> Option<(f64, usize, usize)> {
     let lenient = lenient_pair(q, c);
     let c_weights = variant_weights(c, w);
-    // When both names carry qualifiers ("Bank of China (Hong Kong) Limited",
-    // "... (Singapore) Limited"), those tell branches and subsidiaries apart:
-    // agreement that needs a qualifier cut away stays below the threshold.
+    // When both names of organisations carry qualifiers ("Bank of China (Hong
+    // Kong) Limited", "... (Singapore) Limited"), those tell branches and
+    // subsidiaries apart: agreement that needs a qualifier cut away stays below
+    // the threshold. Those of people and vessels are descriptions ("(born 1950)").
     let qualified = |n: &AnalyzedName| n.variants.iter().any(|v| v.segment == SegmentKind::Short);
-    let both_qualified = qualified(q) && qualified(c);
+    let both_qualified = schema == Schema::Organization && qualified(q) && qualified(c);
     let mut best: Option<(f64, usize, usize)> = None;
     for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
         for ((j, vb), wb) in c.variants.iter().enumerate().zip(&c_weights) {
@@ -1047,6 +1048,8 @@ mod tests {
         );
         assert!(other_branch < 0.72, "{other_branch}");
         assert!(org_score("Tellmark Trust (Jersey) Limited", "Tellmark Trust Limited") > 0.9);
+        let described = person_score("Anna Tellmark (journalist)", "Anna Tellmark (born 1950)");
+        assert!(described > 0.72, "{described}");
     }
 
     #[test]
