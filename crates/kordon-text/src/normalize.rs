@@ -159,7 +159,15 @@ pub fn normalize_text(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&fold_homoglyphs(word));
+        let folded = fold_homoglyphs(word);
+        if folded == word {
+            out.push_str(word);
+        } else {
+            // A look-alike may itself be a compatibility form (Greek lunate
+            // sigma): normalise it like any other letter, so that normalising
+            // twice changes nothing.
+            out.push_str(&normalize_basic(&folded));
+        }
     }
     out
 }
@@ -266,13 +274,10 @@ pub fn is_optional_vowel_point(c: char) -> bool {
     matches!(c as u32, 0x0591..=0x05C7 | 0x064B..=0x065F | 0x0670)
 }
 
-/// Combining marks (general category M) in the blocks names use.
+/// Combining marks (general category M) of any script: vowel signs of
+/// Khmer, Burmese or Hebrew are parts of a written word, never separators.
 fn is_mark(c: char) -> bool {
-    let cp = c as u32;
-    matches!(cp, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F
-        | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x102B..=0x103E
-        | 0x1056..=0x1059 | 0x105E..=0x1060 | 0x1062..=0x1064 | 0x1067..=0x106D | 0x1071..=0x1074
-        | 0x1082..=0x108D | 0x108F | 0x109A..=0x109D | 0x3099 | 0x309A)
+    unicode_normalization::char::is_combining_mark(c)
 }
 
 /// In a token that mixes Latin with Cyrillic or Greek letters, rewrite the
