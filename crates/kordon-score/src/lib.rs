@@ -263,6 +263,7 @@ pub fn score_entity_at_least(
                 (an, e.tokens.name_ids(idx)),
                 e.tokens.weights(),
                 effective,
+                w,
                 cache,
             );
             let mut s = pair.map_or(0.0, |b| b.0);

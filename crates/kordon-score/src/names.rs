@@ -171,15 +171,24 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     }
 }
 
-/// Same form: 1. Same type, one side in its English rendering ("OÜ"/"Ltd"):
+/// Same form, in any of its spellings ("AG"/"Aktiengesellschaft"): 1. Same
+/// (or kin) type, one side in its English rendering ("OÜ"/"Ltd", "OOO"/"LLC"):
 /// 0.9. Same type but two national forms ("GmbH"/"Sdn. Bhd."): another
 /// jurisdiction, 0.4. Different types: 0.6 when both are English, else 0.2.
 fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
-    if a.text == b.text {
+    let lex = kordon_text::lexicon::lexicon();
+    if a.text == b.text || lex.same_legal_form(&a.text, &b.text) {
         return 1.0;
     }
-    let lex = kordon_text::lexicon::lexicon();
     let (ia, ib) = (lex.is_international(&a.text), lex.is_international(&b.text));
+    let rendered = (ia != ib)
+        && match (&a.key, &b.key) {
+            (Some(x), Some(y)) => lex.kin_legal_types(x, y),
+            _ => false,
+        };
+    if rendered {
+        return 0.9;
+    }
     match (a.key == b.key, ia || ib, ia && ib) {
         (true, true, _) => 0.9,
         (true, false, _) => 0.4,
@@ -192,7 +201,12 @@ fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
 /// Levenshtein ratio; for words of three letters or fewer the ratio alone
 /// (one letter in three is another word).
 fn fuzzy(a: &str, b: &str) -> f64 {
-    let (la, lb) = (a.len(), b.len());
+    // Lengths in letters: names compared in their own script are not ASCII.
+    let (la, lb) = if a.is_ascii() && b.is_ascii() {
+        (a.len(), b.len())
+    } else {
+        (a.chars().count(), b.chars().count())
+    };
     let longest = la.max(lb).max(1) as f64;
     // Both measures are at most 1, so a ratio under 0.5 cannot lift the mean
     // to any floor used here; the length difference bounds the ratio for free.
@@ -520,8 +534,14 @@ fn multi_token_runs(
                 }
             }
             // Joined: the token equals two or three consecutive tokens written
-            // together, so it starts with the first of them.
-            if len >= 5 && (cross || y_first == first) {
+            // together, so it starts with the first of them. An initial before
+            // the very word ("N. Nazarbayev" / "Nazarbayev") is an initial, not
+            // part of a joined spelling.
+            if len >= 5
+                && (cross || y_first == first)
+                && !(y[start].text.len() == 1
+                    && y.get(start + 1).is_some_and(|next| next.text == t.text))
+            {
                 joined.clear();
                 let mut done = false;
                 for end in start..(start + 3).min(y.len()) {
@@ -787,6 +807,20 @@ fn score_variants(
     if words_a > 0 && words_b > 0 {
         score *= 0.85;
     }
+    // An organisation's name qualified by a country or a group role that the
+    // other name lacks ("Banco Amarelo México", "Acme Trucking Holdings") names
+    // a subsidiary, branch or parent: another legal entity, as with another
+    // legal form. Only scores that could pass are checked.
+    if schema == Schema::Organization
+        && score > 0.6
+        && (names_affiliate(&a.tokens, &al.sim_a) || names_affiliate(&b.tokens, &al.sim_b))
+    {
+        score *= 0.75;
+    }
+    // "Ahmad bin Hasan" and "Hasan bin Ahmad" are a son and his father.
+    if lineage_crossed(&a.tokens, &b.tokens, &al.pairs) {
+        score *= 0.6;
+    }
     // An acronym that is all the two names share is weak: "TPD" spells the
     // initials of many names.
     if !al.pairs.is_empty()
@@ -807,8 +841,10 @@ fn score_variants(
             .filter(|(t, _)| t.class == TokenClass::LegalForm)
             .map(|(_, s)| *s)
             .fold(0.0, f64::max);
+        // Two different national forms: the same trading name registered in
+        // another jurisdiction (a sister company), or another company.
         if best_legal < 0.6 {
-            score *= 0.8;
+            score *= 0.75;
         }
     } else if schema == Schema::Vessel && la != lb {
         // A vessel has no legal form; the side that has one names its owner or manager.
@@ -931,6 +967,56 @@ fn b_reads_p(arabic: &Token, other: &Token) -> bool {
             .all(|((x, y), m)| x == y || (*x == b'b' && *m == b'P'))
 }
 
+/// Whether an unmatched word of a name after its first is a country's name
+/// (written out: two- and three-letter codes are too often initials or words)
+/// or a group role (`data/group_roles.txt`). A country opening the name is
+/// part of it ("Korea Kwangson Banking Corp").
+fn names_affiliate(tokens: &[Token], sims: &[f64]) -> bool {
+    let lex = kordon_text::lexicon::lexicon();
+    tokens.iter().zip(sims).skip(1).any(|(t, s)| {
+        if *s != 0.0 {
+            return false;
+        }
+        let role = t.class == TokenClass::Generic
+            && t.key
+                .as_ref()
+                .is_some_and(|k| lex.group_roles.contains_key(k.as_str()));
+        let country = matches!(t.class, TokenClass::Word | TokenClass::Generic)
+            && t.text.len() >= 4
+            && kordon_model::country_code(&t.text).is_some();
+        role || country
+    })
+}
+
+/// Whether two names joined by the same lineage connector ("bin", "ibn") name
+/// different parents: the word after one connector names the parent, so it
+/// must be aligned with the word after the other, and with nothing else.
+/// Word order elsewhere may vary ("bin Laden, Usama" / "Usama bin Laden").
+fn lineage_crossed(a: &[Token], b: &[Token], pairs: &[RawPair]) -> bool {
+    let lex = kordon_text::lexicon::lexicon();
+    // A connector stands between a name and the parent's name; first or last
+    // it is a given name ("Ben Smith", "SMITH, Ben") or a reordered surname.
+    let inside = |r: &std::ops::Range<usize>, len: usize| r.start > 0 && r.end < len;
+    let Some(connector) = pairs.iter().find(|p| {
+        // Connectors are short words: most pairs are passed over on length.
+        p.a.len() == 1
+            && p.b.len() == 1
+            && inside(&p.a, a.len())
+            && inside(&p.b, b.len())
+            && a[p.a.start].text.len() <= 6
+            && a[p.a.start].text == b[p.b.start].text
+            && lex
+                .lineage_connectors
+                .contains_key(a[p.a.start].text.as_str())
+    }) else {
+        return false;
+    };
+    let (parent_a, parent_b) = (connector.a.start + 1, connector.b.start + 1);
+    pairs
+        .iter()
+        .any(|p| p.a.contains(&parent_a) != p.b.contains(&parent_b))
+}
+
 /// Score of one variant pair as [`compare_analyzed`] ranks it.
 fn variant_pair_score(
     va: &NameVariant,
@@ -966,6 +1052,7 @@ pub fn best_variant_pair(
             (c, c_table.name_ids(0)),
             c_table.weights(),
             schema,
+            w,
             cache,
         )
     })
@@ -982,9 +1069,16 @@ pub(crate) fn best_variant_pair_cached(
     (c, c_ids): (&AnalyzedName, &[u32]),
     c_weights: &[f64],
     schema: Schema,
+    w: &dyn TokenWeights,
     cache: &mut SimilarityCache,
 ) -> Option<(f64, usize, usize)> {
     let lenient = lenient_pair(q, c);
+    // When both names of organisations carry qualifiers ("Bank of China (Hong
+    // Kong) Limited", "... (Singapore) Limited"), those tell branches and
+    // subsidiaries apart: agreement that needs a qualifier cut away stays below
+    // the threshold. Those of people and vessels are descriptions ("(born 1950)").
+    let qualified = |n: &AnalyzedName| n.variants.iter().any(|v| v.segment == SegmentKind::Short);
+    let both_qualified = schema == Schema::Organization && qualified(q) && qualified(c);
     let mut best: Option<(f64, usize, usize)> = None;
     let mut c_start = 0;
     for (j, vb) in c.variants.iter().enumerate() {
@@ -1000,12 +1094,23 @@ pub(crate) fn best_variant_pair_cached(
                 ids_b,
                 cache: &mut *cache,
             };
-            let (s, _, _) = variant_pair_score(va, vb, wa, &wb, schema, lenient, &mut sims);
+            let (mut s, _, _) = variant_pair_score(va, vb, wa, &wb, schema, lenient, &mut sims);
+            if both_qualified
+                && (va.segment == SegmentKind::Short || vb.segment == SegmentKind::Short)
+            {
+                s = s.min(QUALIFIERS_CUT_CAP);
+            }
             // Ties go to the earlier pair in (query variant, party variant)
             // order, whatever order the loops run in.
             if best.is_none_or(|b| s > b.0 || (s == b.0 && (i, j) < (b.1, b.2))) {
                 best = Some((s, i, j));
             }
+        }
+    }
+    // Only a score that could pass is worth the second comparison.
+    if let Some(b) = best.as_mut().filter(|b| b.0 > NATIVE_CHECK_FLOOR) {
+        if let Some(native) = same_script_score(q, c, schema, w) {
+            b.0 = b.0.min(native);
         }
     }
     best
@@ -1158,6 +1263,49 @@ impl TokenTable {
             })
             .collect()
     }
+}
+/// Highest score of a variant pair that ignores a qualifier of a name when both
+/// names have one: below the default threshold.
+const QUALIFIERS_CUT_CAP: f64 = 0.7;
+
+/// Scores at or below this are not compared again on native letters.
+const NATIVE_CHECK_FLOOR: f64 = 0.5;
+
+/// Two names written in the same script whose romanisation loses distinctions
+/// are compared on their own letters too, and no romanised variant pair may
+/// score above that: "김종은" and "김정은" are different names even where one
+/// Korean scheme writes both "kim jong un". `None` for other pairs.
+fn same_script_score(
+    q: &AnalyzedName,
+    c: &AnalyzedName,
+    schema: Schema,
+    w: &dyn TokenWeights,
+) -> Option<f64> {
+    if q.script != c.script || !vowels_unreliable(q.script) {
+        return None;
+    }
+    let native = |name: &AnalyzedName| NameVariant {
+        segment: SegmentKind::Main,
+        scheme: 0,
+        transliterated: false,
+        tokens: kordon_text::tokens::native_tokens(&name.original, schema),
+    };
+    let (va, vb) = (native(q), native(c));
+    let wa: TokenNumbers = va.tokens.iter().map(|t| weight(t, w)).collect();
+    let wb: TokenNumbers = vb.tokens.iter().map(|t| weight(t, w)).collect();
+    let (s, _, _) = variant_pair_score(
+        &va,
+        &vb,
+        &wa,
+        &wb,
+        schema,
+        Leniency {
+            skeletons: false,
+            arabic_labials: false,
+        },
+        &mut Similarities::Direct,
+    );
+    Some(s)
 }
 
 /// Compare two analysed names; the best variant pair wins.
@@ -1341,6 +1489,88 @@ mod tests {
             proptest::prop_assert_eq!(levenshtein(&a, &b), strsim::levenshtein(&a, &b));
             proptest::prop_assert_eq!(levenshtein(&b, &a), strsim::levenshtein(&b, &a));
         }
+    }
+
+    fn person_score(a: &str, b: &str) -> f64 {
+        let (qa, qb) = (
+            kordon_text::analyze_name(a, Schema::Person),
+            kordon_text::analyze_name(b, Schema::Person),
+        );
+        best_variant_pair(&qa, &qb, Schema::Person, &UniformWeights).map_or(0.0, |b| b.0)
+    }
+
+    #[test]
+    fn same_script_names_are_held_to_their_own_letters() {
+        // 영 and 용 share a romanisation in one Korean scheme ("yong").
+        assert!(person_score("최영수", "최용수") < 0.72);
+        assert_eq!(person_score("최영수", "최영수"), 1.0);
+        assert!(person_score("최영수", "최 영수") >= 0.9);
+        // Vowel points and hamza seats are a writer's choice.
+        assert!(person_score("أمين سعيد", "امين سَعيد") >= 0.95);
+        assert!(person_score("امين سعيد", "امين سعدي") < 0.72);
+    }
+
+    #[test]
+    fn an_initial_before_a_surname_stands_for_a_given_name() {
+        assert!(person_score("T. Abenova", "Talgat Abenova") > 0.85);
+        assert!(person_score("T. Abenova", "Aizhan Abenova") < 0.72);
+    }
+
+    fn org_score(a: &str, b: &str) -> f64 {
+        let (qa, qb) = (
+            kordon_text::analyze_name(a, Schema::Organization),
+            kordon_text::analyze_name(b, Schema::Organization),
+        );
+        best_variant_pair(&qa, &qb, Schema::Organization, &UniformWeights).map_or(0.0, |b| b.0)
+    }
+
+    #[test]
+    fn legal_forms_of_other_jurisdictions_mean_other_companies() {
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Sdn. Bhd.") < 0.72);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Inc.") < 0.72);
+        // Spellings of one form, and a form with its English rendering, agree.
+        let spelled = org_score(
+            "Harrowgate Tooling AG",
+            "Harrowgate Tooling Aktiengesellschaft",
+        );
+        assert_eq!(spelled, 1.0);
+        assert_eq!(
+            org_score("Tooling Harrowgate TOV", "Tooling Harrowgate OOO"),
+            1.0
+        );
+        assert!(org_score("Harrowgate Tooling OOO", "Harrowgate Tooling LLC") > 0.9);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Ltd") > 0.9);
+        assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling AB") < 0.72);
+    }
+
+    #[test]
+    fn qualifiers_cut_from_both_names_must_not_be_ignored() {
+        let other_branch = org_score(
+            "Tellmark Trust (Jersey) Limited",
+            "Tellmark Trust (Guernsey) Limited",
+        );
+        assert!(other_branch < 0.72, "{other_branch}");
+        assert!(org_score("Tellmark Trust (Jersey) Limited", "Tellmark Trust Limited") > 0.9);
+        let described = person_score("Anna Tellmark (journalist)", "Anna Tellmark (born 1950)");
+        assert!(described > 0.72, "{described}");
+    }
+
+    #[test]
+    fn a_country_or_group_role_names_another_entity_of_the_group() {
+        assert!(org_score("Orvalle Tooling Inc.", "Orvalle Tooling Brazil Inc.") < 0.72);
+        assert!(org_score("Orvalle Tooling LLC", "Orvalle Tooling Holdings LLC") < 0.72);
+        assert!(org_score("Orvalle Tooling Norway", "Orvalle Tooling Japan") < 0.72);
+        // A country opening the name is part of it.
+        assert!(org_score("Korea Orvalle Tooling Corp", "Orvalle Tooling Corp") > 0.72);
+    }
+
+    #[test]
+    fn father_and_son_are_not_one_person() {
+        assert!(person_score("Karim bin Yusuf al-Tahiri", "Yusuf bin Karim al-Tahiri") < 0.72);
+        assert!(person_score("Karim bin Yusuf al-Tahiri", "Karim bin Yusuf al-Tahiri") > 0.99);
+        assert!(person_score("bin Yusuf, Karim", "Karim bin Yusuf") > 0.9);
+        assert!(person_score("Ben Kowalczyk", "KOWALCZYK, Ben") > 0.9);
+        assert!(person_score("Karim ibn Yusuf ibn Salih", "Karim ibn Yusuf") > 0.72);
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn check(rel: &str, n: usize, f1_floor: f64) -> kordon_score::eval::EvalReport {
 
 #[test]
 fn cascade_pairs_f1() {
-    let r = check("cascade-name-pairs.shared.csv", 200, 0.83);
+    let r = check("cascade-name-pairs.shared.csv", 200, 0.89);
     // The file's own matcher (watchman) can do no better than flagging everything.
     assert!(
         r.anchors.iter().all(|a| a.best_f1 < r.f1),
@@ -37,10 +37,10 @@ fn cascade_pairs_f1() {
 
 #[test]
 fn cascade_pairs_2_f1_and_cross_script_recall() {
-    let r = check("cascade-name-pairs-2.shared.csv", 123, 0.86);
+    let r = check("cascade-name-pairs-2.shared.csv", 123, 0.95);
     assert!(r.cross_script_positives >= 45);
     assert!(
-        r.cross_script_recall >= 0.80,
+        r.cross_script_recall >= 0.98,
         "cross-script recall {:.3}",
         r.cross_script_recall
     );
@@ -48,12 +48,18 @@ fn cascade_pairs_2_f1_and_cross_script_recall() {
 
 #[test]
 fn nomenklatura_cases_f1() {
-    check("nomenklatura/name_bench_cases.csv", 551, 0.82);
+    let r = check("nomenklatura/name_bench_cases.csv", 551, 0.87);
+    // Korean, Khmer, Chinese, Arabic and Cyrillic against Latin.
+    assert!(
+        r.cross_script_recall >= 0.83,
+        "{:.3}",
+        r.cross_script_recall
+    );
 }
 
 #[test]
 fn nomenklatura_frozen_logic_v2_is_beaten() {
-    let r = check("nomenklatura/name_bench_logicv2-frozen.csv", 552, 0.83);
+    let r = check("nomenklatura/name_bench_logicv2-frozen.csv", 552, 0.88);
     let logic_v2 = r
         .anchors
         .iter()

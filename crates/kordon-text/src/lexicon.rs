@@ -9,12 +9,16 @@ use std::sync::OnceLock;
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
+const LABELS: &str = include_str!("../data/labels.txt");
 const VESSEL_PREFIXES: &str = include_str!("../data/vessel_prefixes.txt");
 const NUMBERS: &str = include_str!("../data/numbers.txt");
 const CONCEPTS: &str = include_str!("../data/concepts.txt");
 const HOMOGLYPHS: &str = include_str!("../data/homoglyphs.txt");
 const NAME_MARKERS: &str = include_str!("../data/name_markers.txt");
 const PERSON_NAMES: &str = include_str!("../data/person_names.txt");
+const LETTER_VARIANTS: &str = include_str!("../data/letter_variants.txt");
+const LINEAGE_CONNECTORS: &str = include_str!("../data/lineage_connectors.txt");
+const GROUP_ROLES: &str = include_str!("../data/group_roles.txt");
 
 /// What a name marker phrase introduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +44,29 @@ pub struct Lexicon {
     pub legal_form_max_tokens: usize,
     /// Legal forms in unspaced scripts, searched as substrings.
     pub unspaced_legal_forms: Vec<String>,
+    /// Squashed legal form spelling (also romanised) → its form's first spelling.
+    pub legal_form_spellings: HashMap<String, String>,
+    /// Groups of legal form types one English rendering serves ("ltd" for
+    /// a GmbH as for a plc).
+    pub legal_kin: Vec<Vec<String>>,
     /// Squashed legal forms that are English/international renderings.
     pub international_forms: HashMap<String, ()>,
     /// Generic words in unspaced scripts, searched as substrings.
     pub unspaced_concepts: Vec<String>,
     pub stopwords: HashMap<String, ()>,
+    /// Honorifics of people ("mr", "sheikh").
     pub titles: HashMap<String, ()>,
+    /// Labels before any party's name ("beneficiary", "messrs").
+    pub labels: HashMap<String, ()>,
     pub vessel_prefixes: HashMap<String, ()>,
+    /// Concepts giving a company its role in a group ("holding").
+    pub group_roles: HashMap<String, ()>,
+    /// Words joining a person's name to a parent's ("bin", "ibn", "bint").
+    pub lineage_connectors: HashMap<String, ()>,
     pub numbers: HashMap<String, u32>,
+    /// Number words that also open brand names ("Premier", "Erste"): numbers
+    /// only after a name's first token.
+    pub numbers_not_first: HashMap<String, ()>,
     pub concepts: Vec<Concept>,
     /// Personal name spelling → the name of its variant group.
     pub person_name_group: HashMap<String, String>,
@@ -55,6 +74,8 @@ pub struct Lexicon {
     /// Multi-word markers as squashed token sequences.
     pub markers: Vec<(Vec<String>, MarkerKind)>,
     homoglyph_to_latin: HashMap<char, char>,
+    /// Letter → the canonical letter of its spelling-variant group.
+    letter_variant: HashMap<char, char>,
     latin_to_cyrillic: HashMap<char, char>,
     latin_to_greek: HashMap<char, char>,
 }
@@ -89,11 +110,20 @@ fn build() -> Lexicon {
     let mut legal_form_max_tokens = 1;
     let mut unspaced_legal_forms = Vec::new();
     let mut international_forms = HashMap::new();
+    let mut legal_form_spellings = HashMap::new();
+    let mut legal_kin: Vec<Vec<String>> = Vec::new();
     for line in data_lines(LEGAL_FORMS) {
         let Some((kind, forms)) = line.split_once(':') else {
             continue;
         };
-        for form in forms.split('|') {
+        if kind.trim() == "kin" {
+            legal_kin.push(forms.split_whitespace().map(str::to_string).collect());
+            continue;
+        }
+        for (form, canonical) in forms.split('|').flat_map(|group| {
+            let canonical = squash(&normalize_text(group.split('=').next().unwrap_or("")));
+            group.split('=').map(move |f| (f, canonical.clone()))
+        }) {
             let norm = normalize_text(form);
             if norm.is_empty() {
                 continue;
@@ -102,6 +132,15 @@ fn build() -> Lexicon {
                 international_forms.insert(squash(&norm), ());
                 continue;
             }
+            // Legal form tokens from other scripts reach the scorer romanised,
+            // letters and digits only (as `analyze_name` writes them).
+            let romanised: String = any_ascii::any_ascii(&norm)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            legal_form_spellings.insert(romanised, canonical.clone());
+            legal_form_spellings.insert(squash(&norm), canonical);
             legal_form_max_tokens = legal_form_max_tokens.max(
                 norm.split([' ', '.', '/'])
                     .filter(|t| !t.is_empty())
@@ -121,6 +160,7 @@ fn build() -> Lexicon {
     unspaced_legal_forms.dedup();
 
     let mut numbers = HashMap::new();
+    let mut numbers_not_first = HashMap::new();
     for line in data_lines(NUMBERS) {
         let Some((value, words)) = line.split_once(':') else {
             continue;
@@ -129,7 +169,11 @@ fn build() -> Lexicon {
             continue;
         };
         for w in words.split_whitespace() {
-            numbers.insert(normalize_text(w), value);
+            let word = normalize_text(w.trim_end_matches('*'));
+            if w.ends_with('*') {
+                numbers_not_first.insert(word.clone(), ());
+            }
+            numbers.insert(word, value);
         }
     }
 
@@ -210,6 +254,17 @@ fn build() -> Lexicon {
         }
     }
 
+    let mut letter_variant = HashMap::new();
+    for line in data_lines(LETTER_VARIANTS) {
+        let mut letters = line.split_whitespace().filter_map(|w| w.chars().next());
+        let Some(canonical) = letters.next() else {
+            continue;
+        };
+        for other in letters {
+            letter_variant.insert(other, canonical);
+        }
+    }
+
     let mut person_name_group = HashMap::new();
     for line in data_lines(PERSON_NAMES) {
         let mut words = line.split_whitespace();
@@ -229,17 +284,24 @@ fn build() -> Lexicon {
         person_name_group,
         legal_forms,
         legal_form_max_tokens,
+        legal_form_spellings,
         unspaced_legal_forms,
         international_forms,
+        legal_kin,
         unspaced_concepts,
         stopwords: word_set(STOPWORDS),
         titles: word_set(TITLES),
+        labels: word_set(LABELS),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
+        lineage_connectors: word_set(LINEAGE_CONNECTORS),
+        group_roles: word_set(GROUP_ROLES),
         numbers,
+        numbers_not_first,
         concepts,
         concept_of,
         markers,
         homoglyph_to_latin,
+        letter_variant,
         latin_to_cyrillic,
         latin_to_greek,
     }
@@ -268,8 +330,31 @@ pub fn homoglyph(c: char, target: Script) -> Option<char> {
 }
 
 impl Lexicon {
+    /// The canonical letter of `c`'s spelling-variant group (`c` itself if none).
+    pub fn letter_variant(&self, c: char) -> char {
+        self.letter_variant.get(&c).copied().unwrap_or(c)
+    }
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
+    }
+    /// Whether two squashed legal forms are spellings of one form ("ag" and
+    /// "aktiengesellschaft").
+    pub fn same_legal_form(&self, a: &str, b: &str) -> bool {
+        match (
+            self.legal_form_spellings.get(a),
+            self.legal_form_spellings.get(b),
+        ) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+    /// Whether two legal form types are the same or kin (`kin:` in legal_forms.txt).
+    pub fn kin_legal_types(&self, a: &str, b: &str) -> bool {
+        a == b
+            || self
+                .legal_kin
+                .iter()
+                .any(|g| g.iter().any(|t| t == a) && g.iter().any(|t| t == b))
     }
     /// Whether a squashed legal form is an English/international rendering.
     pub fn is_international(&self, squashed: &str) -> bool {

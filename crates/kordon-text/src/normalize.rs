@@ -149,6 +149,7 @@ fn is_word_joiner_mark(c: char) -> bool {
 /// Full normalisation: NFKC, invisible characters removed, lower case, native
 /// digits to ASCII, apostrophes and quotes removed, other punctuation turned
 /// into spaces except `.`, `&` and `/` (kept for abbreviations and legal forms),
+/// `%` spelled out as "percent",
 /// look-alike letters folded inside mixed-script tokens, whitespace collapsed.
 /// Idempotent.
 pub fn normalize_text(s: &str) -> String {
@@ -158,7 +159,15 @@ pub fn normalize_text(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&fold_homoglyphs(word));
+        let folded = fold_homoglyphs(word);
+        if folded == word {
+            out.push_str(word);
+        } else {
+            // A look-alike may itself be a compatibility form (Greek lunate
+            // sigma): normalise it like any other letter, so that normalising
+            // twice changes nothing.
+            out.push_str(&normalize_basic(&folded));
+        }
     }
     out
 }
@@ -166,6 +175,7 @@ pub fn normalize_text(s: &str) -> String {
 /// [`normalize_text`] without the homoglyph folding (which needs the lexicon,
 /// so the lexicon itself is built with this).
 pub fn normalize_basic(s: &str) -> String {
+    let s = strip_possessives(s);
     let mut buf = String::with_capacity(s.len());
     for c in s.nfkc() {
         if is_invisible(c) || is_word_joiner_mark(c) {
@@ -173,6 +183,12 @@ pub fn normalize_basic(s: &str) -> String {
         }
         if let Some(d) = ascii_digit(c) {
             buf.push(d);
+            continue;
+        }
+        if c == '%' {
+            // "3% Capital" is "Three Percent Capital"; spaced, so that a
+            // suffix written onto the sign ("3%ers") stays a word of its own.
+            buf.push_str(" percent ");
             continue;
         }
         if c.is_alphanumeric() || matches!(c, '.' | '&' | '/') {
@@ -198,6 +214,39 @@ pub fn normalize_basic(s: &str) -> String {
     out
 }
 
+/// "Deutsche Bank's AG" names Deutsche Bank AG: an English possessive "'s" at
+/// the end of a word of three letters or more is dropped. Shorter words keep it:
+/// in "Ra's al Khaimah" the apostrophe is a letter of the Arabic name.
+fn strip_possessives(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_apostrophe = |c: char| matches!(c, '\'' | '’' | 'ʼ' | '`' | '´');
+    if !s.contains(is_apostrophe) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut letters_before = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let possessive = is_apostrophe(c)
+            && letters_before >= 3
+            && matches!(chars.get(i + 1), Some('s' | 'S'))
+            && chars.get(i + 2).is_none_or(|n| !n.is_alphanumeric());
+        if possessive {
+            i += 2;
+            continue;
+        }
+        letters_before = if c.is_alphabetic() {
+            letters_before + 1
+        } else {
+            0
+        };
+        out.push(c);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn is_separator_symbol(c: char) -> bool {
     matches!(
         c,
@@ -219,13 +268,16 @@ fn is_separator_symbol(c: char) -> bool {
     )
 }
 
-/// Combining marks (general category M) in the blocks names use.
+/// Arabic harakat and Hebrew niqqud: vowel signs writers add or leave out
+/// at will. (Burmese and Thai vowel signs are not optional.)
+pub fn is_optional_vowel_point(c: char) -> bool {
+    matches!(c as u32, 0x0591..=0x05C7 | 0x064B..=0x065F | 0x0670)
+}
+
+/// Combining marks (general category M) of any script: vowel signs of
+/// Khmer, Burmese or Hebrew are parts of a written word, never separators.
 fn is_mark(c: char) -> bool {
-    let cp = c as u32;
-    matches!(cp, 0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F
-        | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x102B..=0x103E
-        | 0x1056..=0x1059 | 0x105E..=0x1060 | 0x1062..=0x1064 | 0x1067..=0x106D | 0x1071..=0x1074
-        | 0x1082..=0x108D | 0x108F | 0x109A..=0x109D | 0x3099 | 0x309A)
+    unicode_normalization::char::is_combining_mark(c)
 }
 
 /// In a token that mixes Latin with Cyrillic or Greek letters, rewrite the
@@ -267,4 +319,23 @@ pub fn has_non_latin(s: &str) -> bool {
     s.chars()
         .filter_map(char_script)
         .any(|sc| sc != Script::Latin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn possessive_endings_are_dropped_but_name_apostrophes_stay() {
+        assert_eq!(normalize_basic("Harbour Bank's Ltd"), "harbour bank ltd");
+        assert_eq!(normalize_basic("Harbour Bank’s Ltd"), "harbour bank ltd");
+        assert_eq!(normalize_basic("Ra's al Khaimah"), "ras al khaimah");
+        assert_eq!(normalize_basic("Qa'ida"), "qaida");
+        assert_eq!(normalize_basic("Dar'sat Trading"), "darsat trading");
+    }
+
+    #[test]
+    fn percent_sign_is_spelled_out() {
+        assert_eq!(normalize_basic("5% Holdings"), "5 percent holdings");
+    }
 }

@@ -177,8 +177,16 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
                 continue;
             }
         }
-        let w = &words[i];
         let position = out.len();
+        if let Some(v) = compound_number(words, i, schema, position) {
+            out.push(RawToken {
+                text: words[i..i + 2].concat(),
+                class: Some((TokenClass::Number, Some(v.to_string()), String::new())),
+            });
+            i += 2;
+            continue;
+        }
+        let w = &words[i];
         let is_last = i + 1 == words.len();
         out.push(RawToken {
             text: w.clone(),
@@ -200,21 +208,8 @@ fn classify_word(
     if w == "&" {
         return Some((TokenClass::Stopword, None, String::new()));
     }
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
-        let v = w.trim_start_matches('0');
-        return Some((
-            TokenClass::Number,
-            Some(if v.is_empty() { "0".into() } else { v.into() }),
-            String::new(),
-        ));
-    }
-    if !person && position > 0 {
-        if let Some(v) = lex.numbers.get(w) {
-            let single = w.chars().count() == 1;
-            if !single || is_last {
-                return Some((TokenClass::Number, Some(v.to_string()), String::new()));
-            }
-        }
+    if let Some(v) = number_value(w, schema, position, is_last) {
+        return Some((TokenClass::Number, Some(v), String::new()));
     }
     if !person && position == 0 && lex.vessel_prefixes.contains_key(w) && !is_last {
         return Some((TokenClass::Prefix, None, String::new()));
@@ -222,7 +217,10 @@ fn classify_word(
     if lex.stopwords.contains_key(w) {
         return Some((TokenClass::Stopword, None, String::new()));
     }
-    if lex.titles.contains_key(w) && !is_last {
+    // Titles precede personal names; inside a company's or a vessel's name
+    // the same letters are a word or an abbreviation ("MS" for a register number).
+    let title = lex.titles.contains_key(w) && matches!(schema, Schema::Person | Schema::Unknown);
+    if (title || lex.labels.contains_key(w)) && !is_last {
         return Some((TokenClass::Title, None, String::new()));
     }
     if let Some(group) = lex.person_name_group.get(w) {
@@ -247,6 +245,55 @@ fn classify_word(
         }
     }
     None
+}
+
+/// The decimal value of a word read as a number at this place in a name:
+/// digits ("007" = 7), digits with an English ordinal ending ("1st", "44th"),
+/// and in names other than persons' the number words and Roman numerals of
+/// `data/numbers.txt`. Roman numerals and words that also open brand names
+/// ("Premier") are numbers only after the first token, a single letter ("V")
+/// only as the last.
+fn number_value(w: &str, schema: Schema, position: usize, is_last: bool) -> Option<String> {
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|end| w.strip_suffix(end))
+        .filter(|d| !d.is_empty())
+        .unwrap_or(w);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        let v = digits.trim_start_matches('0');
+        return Some(if v.is_empty() { "0".into() } else { v.into() });
+    }
+    if schema == Schema::Person {
+        return None;
+    }
+    let lex = lexicon();
+    let v = lex.numbers.get(w)?;
+    let single = w.chars().count() == 1;
+    let roman = w.chars().all(|c| "ivxlcdm".contains(c));
+    let name_word = lex.numbers_not_first.contains_key(w);
+    let placed = if position == 0 {
+        !single && !roman && !name_word
+    } else {
+        !single || is_last
+    };
+    placed.then(|| v.to_string())
+}
+
+/// "forty four", "forty-four" and "forty 4" are one number: a tens word
+/// followed by a unit. The value when `words[i]` opens such a pair.
+fn compound_number(words: &[String], i: usize, schema: Schema, position: usize) -> Option<u32> {
+    let next = words.get(i + 1)?;
+    let tens: u32 = number_value(&words[i], schema, position, false)?
+        .parse()
+        .ok()?;
+    let unit: u32 = number_value(next, schema, position + 1, i + 2 == words.len())?
+        .parse()
+        .ok()?;
+    let is_tens = (20..=90).contains(&tens)
+        && tens.is_multiple_of(10)
+        && !words[i].chars().any(|c| c.is_ascii_digit());
+    let roman_unit = next.chars().all(|c| "ivxlcdm".contains(c));
+    (is_tens && (1..=9).contains(&unit) && !roman_unit).then_some(tens + unit)
 }
 
 /// Hebrew writes "and" (ו) and "the" (ה) as a prefix letter of the next word:
@@ -289,9 +336,122 @@ pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, St
     }
 }
 
+/// The tokens of a name in its own script, not transliterated: two names
+/// written in the same script compare best on their own letters, since any
+/// romanisation can only lose distinctions (one Korean scheme writes both
+/// "종" and "정" as "jong"). Optional vowel points are dropped and spelling
+/// variants of one letter folded (`data/letter_variants.txt`); tokens carry
+/// no phonetic keys.
+pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
+    let lex = lexicon();
+    let folded: String = crate::normalize_text(text)
+        .chars()
+        .filter(|c| !crate::normalize::is_optional_vowel_point(*c))
+        .map(|c| lex.letter_variant(c))
+        .collect();
+    // Words as written; unspaced scripts only have their legal forms cut out
+    // ("株式会社"), which is all the comparison needs and cheap.
+    let words: Vec<String> = folded
+        .split_whitespace()
+        .flat_map(|chunk| {
+            if matches!(
+                dominant_script(chunk),
+                Script::Han | Script::Kana | Script::Hangul | Script::Myanmar | Script::Thai
+            ) {
+                cut_unspaced(chunk, &lex.unspaced_legal_forms)
+            } else {
+                vec![chunk.to_string()]
+            }
+        })
+        .collect();
+    classify(&words, schema)
+        .into_iter()
+        .map(|r| {
+            let (class, key, initials) = r.class.unwrap_or((TokenClass::Word, None, String::new()));
+            let initials: TokenText = match class {
+                TokenClass::Word | TokenClass::Generic if initials.is_empty() => {
+                    r.text.chars().take(1).collect()
+                }
+                _ => initials.into(),
+            };
+            Token {
+                text: r.text.into(),
+                class,
+                key: key.map(Into::into),
+                initials,
+                phonetic: TokenText::default(),
+                skeleton: TokenText::default(),
+                roman: TokenText::default(),
+            }
+        })
+        .collect()
+}
+
 /// Whether a token's text contains letters of a script other than Latin.
 pub(crate) fn is_native(s: &str) -> bool {
     s.chars()
         .filter_map(char_script)
         .any(|sc| sc != Script::Latin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(text: &str, schema: Schema) -> Vec<String> {
+        let words = split_words(&crate::normalize_text(text));
+        classify(&words, schema)
+            .into_iter()
+            .filter_map(|r| match r.class {
+                Some((TokenClass::Number, Some(v), _)) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ordinals_and_compound_numbers_have_one_value() {
+        let org = Schema::Organization;
+        assert_eq!(numbers("Regiment 21st", org), ["21"]);
+        assert_eq!(numbers("First Harbour Bank", org), ["1"]);
+        assert_eq!(numbers("Harbour Bank One", org), ["1"]);
+        assert_eq!(numbers("Company Fifty-Two", org), ["52"]);
+        assert_eq!(numbers("Company fifty two", org), ["52"]);
+        assert_eq!(numbers("Company Fifty 2", org), ["52"]);
+        // A tens digit and a unit are two numbers, a tens word and a year too.
+        assert_eq!(numbers("Unit 50 2", org), ["50", "2"]);
+        assert_eq!(numbers("Fund Twenty 2004", org), ["20", "2004"]);
+        assert_eq!(numbers("Seven Percent Club", org), ["7"]);
+        assert_eq!(numbers("7% Club", org), ["7"]);
+    }
+
+    fn class_of_first(text: &str, schema: Schema) -> Option<TokenClass> {
+        let words = split_words(&crate::normalize_text(text));
+        classify(&words, schema)[0].class.as_ref().map(|c| c.0)
+    }
+
+    #[test]
+    fn titles_belong_to_people_and_labels_to_anyone() {
+        assert_eq!(
+            class_of_first("Dr Anna Kowal", Schema::Person),
+            Some(TokenClass::Title)
+        );
+        assert_eq!(
+            class_of_first("Dr Kowal Pharma", Schema::Organization),
+            None
+        );
+        let label = class_of_first("Messrs Kowal Pharma", Schema::Organization);
+        assert_eq!(label, Some(TokenClass::Title));
+    }
+
+    #[test]
+    fn brand_words_and_roman_letters_open_names_as_words() {
+        let org = Schema::Organization;
+        assert!(numbers("Premier Cargo Lines", org).is_empty());
+        assert!(numbers("Vi Trading", org).is_empty());
+        assert_eq!(numbers("Cargo Lines Premier", org), ["1"]);
+        // People's names have no number words, only digits.
+        assert!(numbers("Ten Li", Schema::Person).is_empty());
+        assert_eq!(numbers("Ten Li 3rd", Schema::Person), ["3"]);
+    }
 }

@@ -84,3 +84,22 @@ fn pure_cyrillic_words_are_not_folded() {
     // "сор" is Cyrillic throughout: a Russian word, not a disguised "cop".
     assert_eq!(normalize_text("СОР"), "сор");
 }
+
+/// Found by the idempotence property: a Latin "c" inside a Greek word folds to
+/// the lunate sigma, a compatibility form that NFKC rewrites on the next pass.
+#[test]
+fn homoglyph_folding_into_greek_is_stable() {
+    let once = normalize_text("CῠὈ®");
+    assert_eq!(normalize_text(&once), once);
+}
+
+/// Khmer vowel signs are combining marks: they stay inside the word instead of
+/// splitting it ("ប៉ុល" is one word, Pol).
+#[test]
+fn khmer_vowel_signs_stay_in_their_word() {
+    assert_eq!(normalize_text("ប៉ុល ពត").split(' ').count(), 2);
+    assert!(analyze_name("ប៉ុល ពត", Schema::Person)
+        .variants
+        .iter()
+        .any(|v| v.text() == "pol pot"));
+}
