@@ -32,7 +32,9 @@ pub struct TokenPair {
     pub query: String,
     pub candidate: String,
     pub similarity: f64,
-    /// "exact", "fuzzy", "phonetic", "skeleton", "concept", "acronym", "joined", "number", "legal_form".
+    /// "exact", "fuzzy", "phonetic", "romanisation", "skeleton", "name_variant", "initial",
+    /// "concept" (also a run of words spelling one concept), "acronym", "joined", "number",
+    /// "legal_form", "place_adjective".
     pub how: String,
 }
 
