@@ -110,13 +110,32 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
         let initial = a.text.chars().next() == b.text.chars().next();
         return (if initial { 0.7 } else { 0.0 }, "initial");
     }
-    let mut s = fuzzy(&a.text, &b.text);
+    // Generic words of two concepts are two words however alike they look
+    // (see below); only skeletons across scripts may still join them, so
+    // within a script no spelling needs comparing. Long organisation names
+    // are mostly such words.
+    if a.class == Generic && b.class == Generic && a.key != b.key && !cross_script {
+        return (0.0, "fuzzy");
+    }
+    // The least spelling similarity that can still count (see the rules
+    // below): a generic word against another word must be nearly the same
+    // word; equal sound codes rescue from 0.65; else the final floor. Below
+    // it the exact value does not matter, which saves the costlier measure.
+    let need = if (a.class == Generic) != (b.class == Generic) {
+        0.92
+    } else if !a.phonetic.is_empty() && a.phonetic == b.phonetic && la.min(lb) >= 4 {
+        0.65
+    } else {
+        0.78
+    };
+    let mut s = fuzzy_at_least(&a.text, &b.text, need);
     let mut how = "fuzzy";
     if !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text) {
         let r = if a.roman == b.roman {
             0.95
         } else {
-            0.97 * fuzzy(&a.roman, &b.roman)
+            // A little under need / 0.97, so that rounding never drops a value that counts.
+            0.97 * fuzzy_at_least(&a.roman, &b.roman, need / 0.97 - 1e-9)
         };
         if r > s {
             s = r;
@@ -202,7 +221,11 @@ fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
 /// Plain string similarity of two words: mean of Jaro-Winkler and the
 /// Levenshtein ratio; for words of three letters or fewer the ratio alone
 /// (one letter in three is another word).
-fn fuzzy(a: &str, b: &str) -> f64 {
+///
+/// The exact value is returned when it is at least `need`; otherwise some
+/// value below `need`, found without Jaro-Winkler when the edit distance alone
+/// rules it out (callers only ask whether a floor is reached).
+fn fuzzy_at_least(a: &str, b: &str, need: f64) -> f64 {
     // Lengths in letters: names compared in their own script are not ASCII.
     let (la, lb) = if a.is_ascii() && b.is_ascii() {
         (a.len(), b.len())
@@ -225,7 +248,8 @@ fn fuzzy(a: &str, b: &str) -> f64 {
     let ratio = 1.0 - lev / longest;
     if la.min(lb) <= 3 {
         ratio
-    } else if ratio < 0.5 {
+    } else if ratio < 0.5 || 0.5 * (1.0 + ratio) < need {
+        // Jaro-Winkler is at most 1: the mean cannot reach `need`.
         0.0
     } else {
         0.5 * (jaro_winkler(a, b) + ratio)
@@ -499,9 +523,9 @@ fn multi_token_runs(
         if len < 2 {
             continue;
         }
-        if has_exact_partner(t, y, sim_y) {
-            continue;
-        }
+        // A token with a partner of its own spelling is never read as an
+        // acronym or as words written together; checked only once a reading
+        // is found, since most tokens find none.
         let first = t.text.as_bytes().first().copied();
         let is_acronym_shape =
             (2..=6).contains(&len) && t.text.chars().all(|c| c.is_ascii_alphabetic());
@@ -531,7 +555,9 @@ fn multi_token_runs(
                     end += 1;
                 }
                 if *initials == t.text && words >= 2 {
-                    record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
+                    if !has_exact_partner(t, y, sim_y) {
+                        record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
+                    }
                     break;
                 }
             }
@@ -574,7 +600,10 @@ fn multi_token_runs(
                                 0.0
                             });
                         }
-                        if r >= if cross { 0.72 } else { 0.9 }
+                        if r >= if cross { 0.72 } else { 0.9 } && has_exact_partner(t, y, sim_y) {
+                            // Its own partner wins: no reading for this token.
+                            done = true;
+                        } else if r >= if cross { 0.72 } else { 0.9 }
                             && !matches_as_well_alone(t, y, sim_y, r, cross)
                         {
                             record(sim_x, sim_y, pairs, i, start..end + 1, r, "joined", swapped);
@@ -689,20 +718,22 @@ fn concept_runs(
     sim_y: &[f64],
 ) -> SmallVec<[(std::ops::Range<usize>, String); 4]> {
     let lex = kordon_text::lexicon::lexicon();
-    let usable: SmallVec<[bool; 8]> = x
+    let open: SmallVec<[bool; 8]> = x
         .iter()
         .zip(sim_x)
-        .map(|(t, s)| {
-            *s == 0.0
-                && matches!(t.class, TokenClass::Word | TokenClass::Generic)
-                && !has_exact_partner(t, y, sim_y)
-        })
+        .map(|(t, s)| *s == 0.0 && matches!(t.class, TokenClass::Word | TokenClass::Generic))
         .collect();
+    // Whether a word has a same-spelling partner is asked only of words in a
+    // run that spells a concept: few are, and the question scans `y`.
+    let mut partnered: SmallVec<[Option<bool>; 8]> = smallvec![None; x.len()];
+    let mut free =
+        |i: usize| *partnered[i].get_or_insert_with(|| !has_exact_partner(&x[i], y, sim_y));
+    let mut joined = String::new();
     let mut out = SmallVec::new();
     for len in [3, 2] {
         for start in 0..x.len().saturating_sub(len - 1) {
             let run = start..start + len;
-            if !run.clone().all(|i| usable[i]) {
+            if !run.clone().all(|i| open[i]) {
                 continue;
             }
             let first_key = x[start].key.as_deref();
@@ -710,13 +741,17 @@ fn concept_runs(
                 && x[run.clone()]
                     .iter()
                     .all(|t| t.class == TokenClass::Generic && t.key.as_deref() == first_key);
-            if one_concept {
-                out.push((run, first_key.unwrap_or_default().to_string()));
-                continue;
-            }
-            let joined: String = x[run.clone()].iter().map(|t| t.text.as_str()).collect();
-            if let Some(c) = lex.concept(&joined) {
-                out.push((run, c.canonical.clone()));
+            let concept = if one_concept {
+                Some(first_key.unwrap_or_default().to_string())
+            } else {
+                joined.clear();
+                x[run.clone()].iter().for_each(|t| joined.push_str(&t.text));
+                lex.concept(&joined).map(|c| c.canonical.clone())
+            };
+            if let Some(concept) = concept {
+                if run.clone().all(&mut free) {
+                    out.push((run, concept));
+                }
             }
         }
     }

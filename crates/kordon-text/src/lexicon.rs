@@ -361,8 +361,13 @@ impl Lexicon {
         self.international_forms.contains_key(squashed)
     }
     pub fn concept(&self, token: &str) -> Option<&Concept> {
-        self.concept_of
-            .get(&squash(token))
-            .map(|&id| &self.concepts[id as usize])
+        // Tokens are already squashed: the scorer asks about every run of
+        // words, so the common case must not allocate.
+        let id = if token.contains([' ', '.', '/', '&']) {
+            self.concept_of.get(&squash(token))
+        } else {
+            self.concept_of.get(token)
+        };
+        id.map(|&id| &self.concepts[id as usize])
     }
 }
