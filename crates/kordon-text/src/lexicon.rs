@@ -70,7 +70,9 @@ pub struct Lexicon {
     pub concepts: Vec<Concept>,
     /// Personal name spelling → the name of its variant group.
     pub person_name_group: HashMap<String, String>,
-    pub concept_of: HashMap<String, u16>,
+    /// Every concept variant (squashed) to its concept. A fast hash: the
+    /// scorer asks about every run of words of every name it aligns.
+    pub concept_of: HashMap<String, u16, foldhash::fast::FixedState>,
     /// Multi-word markers as squashed token sequences.
     pub markers: Vec<(Vec<String>, MarkerKind)>,
     homoglyph_to_latin: HashMap<char, char>,
@@ -178,7 +180,7 @@ fn build() -> Lexicon {
     }
 
     let mut concepts = Vec::new();
-    let mut concept_of = HashMap::new();
+    let mut concept_of: HashMap<String, u16, foldhash::fast::FixedState> = HashMap::default();
     let mut unspaced_concepts = Vec::new();
     for line in data_lines(CONCEPTS) {
         let Some((head, words)) = line.split_once(':') else {
