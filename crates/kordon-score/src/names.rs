@@ -1528,12 +1528,17 @@ mod tests {
         }
     }
 
-    fn person_score(a: &str, b: &str) -> f64 {
+    /// Best variant-pair score of two names of one schema, without corpus weights.
+    fn name_score(a: &str, b: &str, schema: Schema) -> f64 {
         let (qa, qb) = (
-            kordon_text::analyze_name(a, Schema::Person),
-            kordon_text::analyze_name(b, Schema::Person),
+            kordon_text::analyze_name(a, schema),
+            kordon_text::analyze_name(b, schema),
         );
-        best_variant_pair(&qa, &qb, Schema::Person, &UniformWeights).map_or(0.0, |b| b.0)
+        best_variant_pair(&qa, &qb, schema, &UniformWeights).map_or(0.0, |b| b.0)
+    }
+
+    fn person_score(a: &str, b: &str) -> f64 {
+        name_score(a, b, Schema::Person)
     }
 
     #[test]
@@ -1554,11 +1559,7 @@ mod tests {
     }
 
     fn org_score(a: &str, b: &str) -> f64 {
-        let (qa, qb) = (
-            kordon_text::analyze_name(a, Schema::Organization),
-            kordon_text::analyze_name(b, Schema::Organization),
-        );
-        best_variant_pair(&qa, &qb, Schema::Organization, &UniformWeights).map_or(0.0, |b| b.0)
+        name_score(a, b, Schema::Organization)
     }
 
     #[test]
