@@ -359,6 +359,28 @@ pub fn score_entity_at_least(
     let name = match best {
         Some((s, idx, pair)) => {
             let mut cmp = explain_variant_pair(&q.analyzed, &e.names[idx].0, pair, effective, w);
+            // The alignment shown scored more than the name was allowed:
+            // say which name-level rule held it down.
+            let weak = if e.names[idx].1.is_weak() { 0.999 } else { 1.0 };
+            if cmp.score * weak > s + 1e-9 {
+                let cut = |seg: kordon_text::SegmentKind| seg == kordon_text::SegmentKind::Short;
+                let why = if cut(cmp.query_segment) || cut(cmp.candidate_segment) {
+                    "both names carry qualifiers and this pair drops one"
+                } else {
+                    "the names differ in their own script's letters"
+                };
+                // The name's own line shows what the alignment gave; this one
+                // what the rule took away, so the deltas still add up.
+                features[0].delta = cmp.score * weak;
+                features.insert(
+                    1,
+                    FeatureContribution {
+                        feature: "name_rule".into(),
+                        delta: s - cmp.score * weak,
+                        detail: why.into(),
+                    },
+                );
+            }
             cmp.score = s;
             cmp
         }

@@ -132,3 +132,27 @@ fn explanation_names_the_matched_tokens() {
     assert!(text.contains("acronym"), "{text}");
     assert!(text.contains("kupol=kupol"), "{text}");
 }
+
+/// A name-level rule that holds a name below what its alignment scored says
+/// so in the explanation, and the feature deltas still add up to the score.
+#[test]
+fn a_capped_name_is_explained() {
+    let (score, ex) = compare(
+        "Harrowgate Trust (Jersey) Limited",
+        "Harrowgate Trust (Guernsey) Limited",
+        Schema::Organization,
+    );
+    assert!(score < DEFAULT_THRESHOLD, "{score}");
+    let rule = ex
+        .features
+        .iter()
+        .find(|f| f.feature == "name_rule")
+        .expect("a name_rule feature");
+    assert!(
+        rule.delta < 0.0 && rule.detail.contains("qualifiers"),
+        "{rule:?}"
+    );
+    let sum: f64 = ex.features.iter().map(|f| f.delta).sum();
+    assert!((sum - score).abs() < 1e-9, "{sum} vs {score}");
+    assert!(ex.lines().iter().any(|l| l.contains("name_rule")));
+}
