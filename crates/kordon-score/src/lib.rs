@@ -124,32 +124,40 @@ pub struct PreparedEntity {
     pub dates: Vec<PartialDate>,
     /// Normalised identifier values of at least 4 characters.
     pub identifiers: Vec<String>,
-    /// The distinct tokens of `names` and their weights: built by [`Self::new`]
-    /// with uniform weights, rebuilt by [`Self::weigh`] once corpus weights exist.
+    /// The distinct tokens of `names` and their weights.
     tokens: TokenTable,
 }
 
+/// The names of a party analysed for indexing and scoring, empty ones dropped.
+pub fn analyze_names(e: &Entity) -> Vec<(AnalyzedName, NameKind)> {
+    e.names
+        .iter()
+        .map(|n| {
+            let mut a = analyze_name(&n.full, e.schema);
+            // Only the variants are compared; a million parties need not keep
+            // a second copy of every normalised name.
+            a.normalized = String::new();
+            a.variants.shrink_to_fit();
+            (a, n.kind)
+        })
+        .filter(|(a, _)| !a.is_empty())
+        .collect()
+}
+
 impl PreparedEntity {
-    /// Look the party's token weights up in `w` (the candidate index's word
-    /// frequencies). [`score_entity`] must then be called with the same `w`.
-    pub fn weigh(&mut self, w: &dyn TokenWeights) {
-        self.tokens = TokenTable::new(self.names.iter().map(|(n, _)| n), w);
+    /// A party prepared without corpus statistics: every word weighs the same.
+    pub fn new(e: &Entity) -> PreparedEntity {
+        PreparedEntity::with_names(e, analyze_names(e), &UniformWeights)
     }
 
-    pub fn new(e: &Entity) -> PreparedEntity {
-        let names = e
-            .names
-            .iter()
-            .map(|n| {
-                let mut a = analyze_name(&n.full, e.schema);
-                // Only the variants are compared; a million parties need not keep
-                // a second copy of every normalised name.
-                a.normalized = String::new();
-                a.variants.shrink_to_fit();
-                (a, n.kind)
-            })
-            .filter(|(a, _)| !a.is_empty())
-            .collect();
+    /// A party whose names are already analysed ([`analyze_names`]), with
+    /// word weights from `w` (the candidate index's word frequencies).
+    /// [`score_entity`] must then be called with the same `w`.
+    pub fn with_names(
+        e: &Entity,
+        names: Vec<(AnalyzedName, NameKind)>,
+        w: &dyn TokenWeights,
+    ) -> PreparedEntity {
         let mut identifiers: Vec<String> = e
             .identifiers
             .iter()
@@ -159,16 +167,14 @@ impl PreparedEntity {
             .collect();
         identifiers.sort();
         identifiers.dedup();
-        let mut prepared = PreparedEntity {
+        PreparedEntity {
             schema: e.schema,
+            tokens: TokenTable::new(names.iter().map(|(n, _)| n), w),
             names,
             countries: e.country_codes().into_iter().map(str::to_string).collect(),
             dates: e.birth_dates().cloned().collect(),
             identifiers,
-            tokens: TokenTable::default(),
-        };
-        prepared.weigh(&UniformWeights);
-        prepared
+        }
     }
 }
 
@@ -226,7 +232,7 @@ impl PreparedQuery {
 type BestName = (f64, usize, Option<(usize, usize)>);
 
 /// Score a prepared query against a prepared party, with the explanation.
-/// `q` and `e` must have been weighed with `w` (see [`PreparedEntity::weigh`]).
+/// `q` and `e` must have been weighed with `w` (see [`PreparedEntity::with_names`]).
 pub fn score_entity(
     q: &PreparedQuery,
     e: &PreparedEntity,
@@ -407,16 +413,16 @@ pub fn score_entity_at_least(
 /// the pair evaluation.
 pub fn compare(a: &str, b: &str, schema: Schema) -> (f64, MatchExplanation) {
     let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
-    // Both sides carry uniform weights from `new`.
-    let mut e = PreparedEntity {
+    // Both sides carry uniform weights.
+    let name = analyze_name(b, schema);
+    let e = PreparedEntity {
         schema,
-        names: vec![(analyze_name(b, schema), NameKind::Primary)],
+        tokens: TokenTable::new(std::iter::once(&name), &UniformWeights),
+        names: vec![(name, NameKind::Primary)],
         countries: Vec::new(),
         dates: Vec::new(),
         identifiers: Vec::new(),
-        tokens: TokenTable::default(),
     };
-    e.weigh(&UniformWeights);
     let ex = score_entity(&q, &e, &UniformWeights);
     (ex.score, ex)
 }

@@ -469,6 +469,11 @@ fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alig
     }
 }
 
+thread_local! {
+    /// Scratch strings of [`multi_token_pass`]: a run's initials and its words joined.
+    static RUN_TEXT: std::cell::Cell<(String, String)> = const { std::cell::Cell::new((String::new(), String::new())) };
+}
+
 /// Acronyms and words written together: one token of `x` against a run of
 /// consecutive tokens of `y`.
 fn multi_token_pass(
@@ -482,28 +487,7 @@ fn multi_token_pass(
 ) {
     // Reused across tokens, runs and calls: building these strings was the
     // pass's main cost.
-    RUN_TEXT.with_borrow_mut(|(initials, joined)| {
-        multi_token_runs(x, y, sim_x, sim_y, pairs, swapped, cross, initials, joined)
-    });
-}
-
-thread_local! {
-    /// Scratch strings of [`multi_token_pass`]: a run's initials and its words joined.
-    static RUN_TEXT: std::cell::RefCell<(String, String)> = const { std::cell::RefCell::new((String::new(), String::new())) };
-}
-
-#[allow(clippy::too_many_arguments)]
-fn multi_token_runs(
-    x: &[Token],
-    y: &[Token],
-    sim_x: &mut [f64],
-    sim_y: &mut [f64],
-    pairs: &mut SmallVec<[RawPair; 6]>,
-    swapped: bool,
-    cross: bool,
-    initials: &mut String,
-    joined: &mut String,
-) {
+    let (mut initials, mut joined) = RUN_TEXT.take();
     // First letter and first initial of each token of `y`, read once rather
     // than once per token of `x`: most (token, start) pairs fail on them.
     let y_firsts: SmallVec<[(Option<u8>, Option<u8>); 16]> = y
@@ -554,7 +538,7 @@ fn multi_token_runs(
                     }
                     end += 1;
                 }
-                if *initials == t.text && words >= 2 {
+                if initials == t.text && words >= 2 {
                     if !has_exact_partner(t, y, sim_y) {
                         record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
                     }
@@ -588,9 +572,9 @@ fn multi_token_runs(
                             break;
                         }
                         let mut r = 1.0
-                            - levenshtein(joined, &t.text) as f64 / len.max(joined.len()) as f64;
+                            - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
                         if cross && r < 0.9 && !t.skeleton.is_empty() {
-                            let js = kordon_text::phonetic::skeleton(joined);
+                            let js = kordon_text::phonetic::skeleton(&joined);
                             let sr = 1.0
                                 - levenshtein(&js, &t.skeleton) as f64
                                     / js.len().max(t.skeleton.len()) as f64;
@@ -618,6 +602,7 @@ fn multi_token_runs(
             }
         }
     }
+    RUN_TEXT.set((initials, joined));
 }
 
 /// Whether `t` has an unmatched partner in `y` spelled the same (or the same

@@ -10,11 +10,12 @@
 //! The [`bench`] helpers measure latency and throughput for `kordon bench screen`.
 
 use kordon_index::{CandidateIndex, IndexBuilder};
-use kordon_model::{Entity, PartialDate, Schema};
+use kordon_model::{Entity, NameKind, PartialDate, Schema};
 use kordon_score::{
-    score_entity, score_entity_at_least, MatchExplanation, PreparedEntity, PreparedQuery,
-    TokenWeights, DEFAULT_THRESHOLD,
+    analyze_names, score_entity, score_entity_at_least, MatchExplanation, PreparedEntity,
+    PreparedQuery, TokenWeights, DEFAULT_THRESHOLD,
 };
+use kordon_text::AnalyzedName;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -117,13 +118,13 @@ impl TokenWeights for IndexWeights<'_> {
 
 impl PartyScreener {
     pub fn build(entities: Vec<Entity>) -> PartyScreener {
-        let mut prepared: Vec<PreparedEntity> =
-            entities.par_iter().map(PreparedEntity::new).collect();
-        let index = prepared
+        let names: Vec<Vec<(AnalyzedName, NameKind)>> =
+            entities.par_iter().map(analyze_names).collect();
+        let index = names
             .par_iter()
             .enumerate()
-            .fold(IndexBuilder::new, |mut b, (i, p)| {
-                for (name, _) in &p.names {
+            .fold(IndexBuilder::new, |mut b, (i, names)| {
+                for (name, _) in names {
                     b.add(i as u32, name);
                 }
                 b
@@ -135,7 +136,11 @@ impl PartyScreener {
             .build();
         // Word weights come from the index's frequencies: look each party's up once.
         let weights = IndexWeights::new(&index);
-        prepared.par_iter_mut().for_each(|p| p.weigh(&weights));
+        let prepared: Vec<PreparedEntity> = entities
+            .par_iter()
+            .zip(names.into_par_iter())
+            .map(|(e, names)| PreparedEntity::with_names(e, names, &weights))
+            .collect();
         let mut by_id = HashMap::with_capacity(entities.len());
         let mut by_identifier: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, (e, p)) in entities.iter().zip(&prepared).enumerate() {
@@ -269,8 +274,7 @@ impl PartyScreener {
                 score_entity(&q, &self.prepared[i as usize], &weights)
             }
             _ => {
-                let mut prepared = PreparedEntity::new(entity);
-                prepared.weigh(&weights);
+                let prepared = PreparedEntity::with_names(entity, analyze_names(entity), &weights);
                 score_entity(&q, &prepared, &weights)
             }
         };
