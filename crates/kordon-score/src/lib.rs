@@ -16,6 +16,7 @@
 //! 4. Birth/incorporation date overlapping: +0.05; all given dates more than
 //!    one year apart: −0.15. Country shared: +0.03; all countries differ: −0.05.
 
+mod bound;
 pub mod eval;
 pub mod names;
 
@@ -126,6 +127,8 @@ pub struct PreparedEntity {
     pub identifiers: Vec<String>,
     /// The distinct tokens of `names` and their weights.
     tokens: TokenTable,
+    /// Ids of tokens inside a run of words spelling one concept (for bounds).
+    concept_tokens: Box<[u32]>,
 }
 
 /// The names of a party analysed for indexing and scoring, empty ones dropped.
@@ -167,9 +170,11 @@ impl PreparedEntity {
             .collect();
         identifiers.sort();
         identifiers.dedup();
+        let tokens = TokenTable::new(names.iter().map(|(n, _)| n), w);
         PreparedEntity {
             schema: e.schema,
-            tokens: TokenTable::new(names.iter().map(|(n, _)| n), w),
+            concept_tokens: bound::party_concept_tokens(&names, &tokens),
+            tokens,
             names,
             countries: e.country_codes().into_iter().map(str::to_string).collect(),
             dates: e.birth_dates().cloned().collect(),
@@ -191,6 +196,8 @@ pub struct PreparedQuery {
     /// The distinct tokens of the analysed name and their weights: uniform
     /// from [`Self::new`], corpus weights after [`Self::weigh`].
     tokens: TokenTable,
+    /// The name's readings over several words (for bounds).
+    runs: bound::NameRuns,
 }
 
 impl PreparedQuery {
@@ -208,9 +215,12 @@ impl PreparedQuery {
         identifiers: &[String],
     ) -> PreparedQuery {
         let analyzed = analyze_name(name, schema.unwrap_or(Schema::Unknown));
+        // Token ids do not depend on weights: `weigh` keeps these runs valid.
+        let tokens = TokenTable::new(std::iter::once(&analyzed), &UniformWeights);
         PreparedQuery {
             name: name.to_string(),
-            tokens: TokenTable::new(std::iter::once(&analyzed), &UniformWeights),
+            runs: bound::NameRuns::new(&analyzed, tokens.name_ids(0)),
+            tokens,
             analyzed,
             schema,
             countries: countries
@@ -260,27 +270,64 @@ pub fn score_entity_at_least(
     // Best name; strong names preferred over weak aliases when they tie. Only
     // scores are compared here; the explanation is built for the winner alone.
     let q_weights = q.tokens.variant_weights(&q.analyzed);
+    // The least name score that can still give a score of `min`: the other
+    // evidence adds at most this much, unless an identifier agrees.
+    let name_floor = if q.identifiers.iter().any(|i| e.identifiers.contains(i)) {
+        f64::NEG_INFINITY
+    } else {
+        let date = if q.birth_date.is_some() && !e.dates.is_empty() {
+            0.05
+        } else {
+            0.0
+        };
+        let country = if !q.countries.is_empty() && !e.countries.is_empty() {
+            0.03
+        } else {
+            0.0
+        };
+        min - date - country
+    };
     let mut best: Option<BestName> = None;
-    names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
-        for (idx, (an, kind)) in e.names.iter().enumerate() {
-            let pair = names::best_variant_pair_cached(
-                (&q.analyzed, q.tokens.name_ids(0)),
-                &q_weights,
-                (an, e.tokens.name_ids(idx)),
-                e.tokens.weights(),
-                effective,
-                w,
-                cache,
-            );
-            let mut s = pair.map_or(0.0, |b| b.0);
-            if kind.is_weak() {
-                s *= 0.999;
+    let hopeless =
+        names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
+            let bounds = bound::PartyBounds::new(q, &q_weights, e, effective);
+            if bounds.best() < name_floor {
+                return true;
             }
-            if best.is_none_or(|(b, _, _)| s > b) {
-                best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
+            // Names most likely to score high first, so that the best so far
+            // rules out the rest without aligning them.
+            let mut order: Vec<usize> = (0..e.names.len()).collect();
+            order.sort_by(|&a, &b| bounds.name(b).total_cmp(&bounds.name(a)).then(a.cmp(&b)));
+            for idx in order {
+                let floor = best.map_or(name_floor, |(b, _, _)| b.max(name_floor));
+                if bounds.name(idx) < floor {
+                    break;
+                }
+                let (an, kind) = &e.names[idx];
+                let pair = names::best_variant_pair_cached(
+                    (&q.analyzed, q.tokens.name_ids(0)),
+                    &q_weights,
+                    (an, e.tokens.name_ids(idx)),
+                    e.tokens.weights(),
+                    effective,
+                    w,
+                    cache,
+                    Some((bounds.pairs(idx), floor)),
+                );
+                let mut s = pair.map_or(0.0, |b| b.0);
+                if kind.is_weak() {
+                    s *= 0.999;
+                }
+                // Ties go to the earlier name, whatever order names are tried in.
+                if best.is_none_or(|(b, i, _)| s > b || (s == b && idx < i)) {
+                    best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
+                }
             }
-        }
-    });
+            false
+        });
+    if hopeless {
+        return None;
+    }
     let idx = best.map_or(usize::MAX, |(_, idx, _)| idx);
     let name_score = best.map_or(0.0, |(s, _, _)| s);
     let matched_kind = e.names.get(idx).map(|(_, kind)| *kind);
@@ -415,10 +462,13 @@ pub fn compare(a: &str, b: &str, schema: Schema) -> (f64, MatchExplanation) {
     let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
     // Both sides carry uniform weights.
     let name = analyze_name(b, schema);
+    let names = vec![(name, NameKind::Primary)];
+    let tokens = TokenTable::new(names.iter().map(|(n, _)| n), &UniformWeights);
     let e = PreparedEntity {
         schema,
-        tokens: TokenTable::new(std::iter::once(&name), &UniformWeights),
-        names: vec![(name, NameKind::Primary)],
+        concept_tokens: bound::party_concept_tokens(&names, &tokens),
+        tokens,
+        names,
         countries: Vec::new(),
         dates: Vec::new(),
         identifiers: Vec::new(),
@@ -441,3 +491,6 @@ impl EmptyName for AnalyzedName {
         }
     }
 }
+
+pub static STATS: [std::sync::atomic::AtomicUsize; 4] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; 4];

@@ -77,6 +77,29 @@ fn weight(t: &Token, w: &dyn TokenWeights) -> f64 {
 
 /// Similarity of two tokens in [0, 1] and how it was reached.
 pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'static str) {
+    similarity_with(a, b, cross_script, |spelled, need| match spelled {
+        Spelled::Text => fuzzy_at_least(&a.text, &b.text, need),
+        Spelled::Roman => fuzzy_at_least(&a.roman, &b.roman, need),
+    })
+}
+
+/// Which spelling of two tokens [`similarity_with`] compares.
+pub(crate) enum Spelled {
+    Text,
+    /// The romanisation-folded spellings.
+    Roman,
+}
+
+/// [`token_similarity`] with the spelling similarity of two spellings,
+/// at least the given floor, measured by `fuzzy`: every rule grows with it,
+/// so an upper bound of the spelling similarity gives an upper bound of the
+/// whole (used within one script, `cross_script` false, by bounds).
+pub(crate) fn similarity_with(
+    a: &Token,
+    b: &Token,
+    cross_script: bool,
+    fuzzy: impl Fn(Spelled, f64) -> f64,
+) -> (f64, &'static str) {
     use TokenClass::*;
     match (a.class, b.class) {
         (Number, Number) => return (if a.key == b.key { 1.0 } else { 0.0 }, "number"),
@@ -128,14 +151,14 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     } else {
         0.78
     };
-    let mut s = fuzzy_at_least(&a.text, &b.text, need);
+    let mut s = fuzzy(Spelled::Text, need);
     let mut how = "fuzzy";
     if !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text) {
         let r = if a.roman == b.roman {
             0.95
         } else {
             // A little under need / 0.97, so that rounding never drops a value that counts.
-            0.97 * fuzzy_at_least(&a.roman, &b.roman, need / 0.97 - 1e-9)
+            0.97 * fuzzy(Spelled::Roman, need / 0.97 - 1e-9)
         };
         if r > s {
             s = r;
@@ -226,24 +249,10 @@ fn legal_form_similarity(a: &Token, b: &Token) -> f64 {
 /// value below `need`, found without Jaro-Winkler when the edit distance alone
 /// rules it out (callers only ask whether a floor is reached).
 fn fuzzy_at_least(a: &str, b: &str, need: f64) -> f64 {
-    // Lengths in letters: names compared in their own script are not ASCII.
-    let (la, lb) = if a.is_ascii() && b.is_ascii() {
-        (a.len(), b.len())
-    } else {
-        (a.chars().count(), b.chars().count())
+    let Some((la, lb)) = spelling_gap(a, b) else {
+        return 0.0;
     };
     let longest = la.max(lb).max(1) as f64;
-    // Both measures are at most 1, so a ratio under 0.5 cannot lift the mean
-    // to any floor used here; the length difference bounds the ratio for free.
-    if (la.abs_diff(lb) as f64) / longest > 0.5 {
-        return 0.0;
-    }
-    // Under a ratio of 0.5 the result is 0 whatever the exact distance (see
-    // below), and the letter-count difference bounds the distance from below
-    // at a fraction of the cost.
-    if (letter_bag_distance(a, b) as f64) / longest > 0.5 {
-        return 0.0;
-    }
     let lev = levenshtein(a, b) as f64;
     let ratio = 1.0 - lev / longest;
     if la.min(lb) <= 3 {
@@ -254,6 +263,59 @@ fn fuzzy_at_least(a: &str, b: &str, need: f64) -> f64 {
     } else {
         0.5 * (jaro_winkler(a, b) + ratio)
     }
+}
+
+/// An upper bound of [`fuzzy_at_least`] for words of `la` and `lb` letters
+/// that need at least `least_edits` edits: Jaro-Winkler is taken at its
+/// maximum of 1.
+pub(crate) fn fuzzy_ceiling(la: usize, lb: usize, least_edits: usize, need: f64) -> f64 {
+    let longest = la.max(lb).max(1) as f64;
+    let ratio = 1.0 - least_edits as f64 / longest;
+    if ratio < 0.5 {
+        0.0
+    } else if la.min(lb) <= 3 {
+        ratio
+    } else if 0.5 * (1.0 + ratio) < need {
+        0.0
+    } else {
+        0.5 * (1.0 + ratio)
+    }
+}
+
+/// Lengths of two words in letters, or `None` when more than half the
+/// letters of the longer must change: both measures are at most 1, so a
+/// ratio under 0.5 cannot lift the spelling similarity to any floor used
+/// here. The length difference, then the letters present in one word only,
+/// then the letter counts bound the distance from below, each at a fraction
+/// of its cost.
+fn spelling_gap(a: &str, b: &str) -> Option<(usize, usize)> {
+    // Lengths in letters: names compared in their own script are not ASCII.
+    let ascii = a.is_ascii() && b.is_ascii();
+    let (la, lb) = if ascii {
+        (a.len(), b.len())
+    } else {
+        (a.chars().count(), b.chars().count())
+    };
+    let half = la.max(lb).max(1) as f64 * 0.5;
+    let too_far = |edits: usize| edits as f64 > half;
+    if too_far(la.abs_diff(lb)) {
+        return None;
+    }
+    if ascii {
+        let (ma, mb) = (letter_mask(a), letter_mask(b));
+        let absent = (ma & !mb).count_ones().max((mb & !ma).count_ones());
+        if too_far(absent as usize) || too_far(letter_bag_distance(a, b)) {
+            return None;
+        }
+    }
+    Some((la, lb))
+}
+
+/// The letters of an ASCII word as bits (byte value modulo 64). A letter one
+/// word has and the other lacks needs an edit; letters sharing a bit only make
+/// the count smaller, so it stays a lower bound.
+pub(crate) fn letter_mask(s: &str) -> u64 {
+    s.bytes().fold(0, |m, c| m | 1 << (c & 63))
 }
 
 /// Edit distance in characters. Tokens are lower-case ASCII, so the common
@@ -474,6 +536,9 @@ thread_local! {
     static RUN_TEXT: std::cell::Cell<(String, String)> = const { std::cell::Cell::new((String::new(), String::new())) };
 }
 
+/// Similarity of an acronym with the run of words whose initials spell it.
+pub(crate) const ACRONYM_SIMILARITY: f64 = 0.92;
+
 /// Acronyms and words written together: one token of `x` against a run of
 /// consecutive tokens of `y`.
 fn multi_token_pass(
@@ -540,7 +605,16 @@ fn multi_token_pass(
                 }
                 if initials == t.text && words >= 2 {
                     if !has_exact_partner(t, y, sim_y) {
-                        record(sim_x, sim_y, pairs, i, start..end, 0.92, "acronym", swapped);
+                        record(
+                            sim_x,
+                            sim_y,
+                            pairs,
+                            i,
+                            start..end,
+                            ACRONYM_SIMILARITY,
+                            "acronym",
+                            swapped,
+                        );
                     }
                     break;
                 }
@@ -696,7 +770,7 @@ fn concept_run_pass(
 /// Runs of two or three unmatched adjacent words of `x` that spell one
 /// concept, longest first, with the concept's name. Words with a partner of
 /// the same spelling in `y` are left out.
-fn concept_runs(
+pub(crate) fn concept_runs(
     x: &[Token],
     y: &[Token],
     sim_x: &[f64],
@@ -796,16 +870,7 @@ fn score_variants(
     }
     let got_a: f64 = wa.iter().zip(&al.sim_a).map(|(w, s)| w * s).sum();
     let got_b: f64 = wb.iter().zip(&al.sim_b).map(|(w, s)| w * s).sum();
-    let (cov_a, cov_b) = (got_a / total_a, got_b / total_b);
-    let (lo, hi) = if cov_a < cov_b {
-        (cov_a, cov_b)
-    } else {
-        (cov_b, cov_a)
-    };
-    // People are often named with fewer or more given names than a list has;
-    // organisations with an extra word are usually another organisation.
-    let alpha = if schema == Schema::Person { 0.45 } else { 0.7 };
-    let mut score = lo.powf(alpha) * hi.powf(1.0 - alpha);
+    let mut score = coverage_score(got_a / total_a, got_b / total_b, schema);
 
     // Distinctive words unmatched on both sides mean a different party
     // ("Sons" vs "Daughters"); different numbers almost always do.
@@ -877,21 +942,44 @@ fn score_variants(
     (score.clamp(0.0, 1.0), al)
 }
 
+/// The score of two names from the weighted share of each side's tokens that
+/// found a partner, before the rules that lower it. It grows with either share.
+pub(crate) fn coverage_score(cov_a: f64, cov_b: f64, schema: Schema) -> f64 {
+    let (lo, hi) = if cov_a < cov_b {
+        (cov_a, cov_b)
+    } else {
+        (cov_b, cov_a)
+    };
+    // People are often named with fewer or more given names than a list has;
+    // organisations with an extra word are usually another organisation.
+    let alpha = if schema == Schema::Person { 0.45 } else { 0.7 };
+    lo.powf(alpha) * hi.powf(1.0 - alpha)
+}
+
 /// Endings that turn a place name into an adjective ("muromskiy" = "murom").
 const PLACE_ADJECTIVE_ENDINGS: &str = include_str!("../data/place_adjective_endings.txt");
 
 /// Whether `long` is `stem` (a word of four letters or more) with a place
 /// adjective ending.
-fn is_place_adjective(long: &str, stem: &str) -> bool {
+pub(crate) fn is_place_adjective(long: &str, stem: &str) -> bool {
+    static ENDINGS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     stem.len() >= 4
+        && long.len() > stem.len()
         && long.strip_prefix(stem).is_some_and(|ending| {
-            PLACE_ADJECTIVE_ENDINGS
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .flat_map(str::split_whitespace)
-                .any(|e| e == ending)
+            ENDINGS
+                .get_or_init(|| {
+                    PLACE_ADJECTIVE_ENDINGS
+                        .lines()
+                        .filter(|l| !l.starts_with('#'))
+                        .flat_map(str::split_whitespace)
+                        .collect()
+                })
+                .contains(&ending)
         })
 }
+
+/// Similarity of a place name with its adjective.
+pub(crate) const PLACE_ADJECTIVE_SIMILARITY: f64 = 0.9;
 
 /// Organisations name their town as an adjective on one list and as a noun on
 /// another ("Muromskiy Zavod" = "Murom Plant"): unmatched words that differ
@@ -908,12 +996,12 @@ fn place_adjective_pass(a: &[Token], b: &[Token], al: &mut Alignment) {
                     || is_place_adjective(&tb.text, &ta.text))
         });
         if let Some(j) = partner {
-            al.sim_a[i] = 0.9;
-            al.sim_b[j] = 0.9;
+            al.sim_a[i] = PLACE_ADJECTIVE_SIMILARITY;
+            al.sim_b[j] = PLACE_ADJECTIVE_SIMILARITY;
             al.pairs.push(RawPair {
                 a: i..i + 1,
                 b: j..j + 1,
-                similarity: 0.9,
+                similarity: PLACE_ADJECTIVE_SIMILARITY,
                 how: "place_adjective",
             });
         }
@@ -922,16 +1010,16 @@ fn place_adjective_pass(a: &[Token], b: &[Token], al: &mut Alignment) {
 
 /// How leniently two names are compared.
 #[derive(Clone, Copy)]
-struct Leniency {
+pub(crate) struct Leniency {
     /// Across scripts that leave vowels out, consonant skeletons count.
-    skeletons: bool,
+    pub(crate) skeletons: bool,
     /// One name is in Arabic script, whose ب also writes the p of foreign
     /// names (بيريز = Pérez): b and p count as one letter.
     arabic_labials: bool,
 }
 
 /// How leniently two names are compared (cross-script skeletons).
-fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
+pub(crate) fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
     let skeletons =
         q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script));
     Leniency {
@@ -1076,6 +1164,7 @@ pub fn best_variant_pair(
             schema,
             w,
             cache,
+            None,
         )
     })
 }
@@ -1085,6 +1174,11 @@ pub fn best_variant_pair(
 /// and token similarities shared through `cache` with the party's other names
 /// (a query is compared with every name of every candidate). Each side is the
 /// name and its token ids (see [`TokenTable::name_ids`]).
+///
+/// With `prune` (upper bounds of every variant pair, party variant major, and
+/// a floor), pairs bounded below the floor are not scored: the result is
+/// exact whenever the name's best score reaches the floor.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn best_variant_pair_cached(
     (q, q_ids): (&AnalyzedName, &[u32]),
     q_weights: &[TokenNumbers],
@@ -1093,6 +1187,7 @@ pub(crate) fn best_variant_pair_cached(
     schema: Schema,
     w: &dyn TokenWeights,
     cache: &mut SimilarityCache,
+    prune: Option<(&[f64], f64)>,
 ) -> Option<(f64, usize, usize)> {
     let lenient = lenient_pair(q, c);
     // When both names of organisations carry qualifiers ("Bank of China (Hong
@@ -1111,6 +1206,9 @@ pub(crate) fn best_variant_pair_cached(
         for ((i, va), wa) in q.variants.iter().enumerate().zip(q_weights) {
             let ids_a = &q_ids[q_start..q_start + va.tokens.len()];
             q_start += va.tokens.len();
+            if prune.is_some_and(|(bounds, floor)| bounds[j * q.variants.len() + i] < floor) {
+                continue;
+            }
             let mut sims = Similarities::Cached {
                 ids_a,
                 ids_b,
@@ -1203,7 +1301,7 @@ impl SimilarityCache {
         })
     }
 
-    fn get(
+    pub(crate) fn get(
         &mut self,
         a: u32,
         b: u32,
@@ -1427,7 +1525,7 @@ fn vowels_unreliable(script: &str) -> bool {
 
 /// A former name matching a former name is weak evidence (two ships can share
 /// a past name); the short form without qualifiers is almost as good as the whole.
-fn segment_factor(a: SegmentKind, b: SegmentKind) -> f64 {
+pub(crate) fn segment_factor(a: SegmentKind, b: SegmentKind) -> f64 {
     use SegmentKind::*;
     match (a, b) {
         (Former, Former) | (Former, Alias) | (Alias, Former) => 0.65,
@@ -1441,7 +1539,7 @@ fn segment_factor(a: SegmentKind, b: SegmentKind) -> f64 {
 /// Names whose spacing differs ("EtsDiallo" / "Ets Diallo"): compare the
 /// tokens written together. Only when the token counts differ, so that two
 /// names with the same words never get a second, looser chance.
-fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
+pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     let keep = |t: &&Token| t.class != TokenClass::Prefix;
     let ca = a.tokens.iter().filter(keep).count();
     let cb = b.tokens.iter().filter(keep).count();

@@ -1,0 +1,738 @@
+//! Upper bounds on name scores, so that a party, or a variant pair of one of
+//! its names, that cannot reach the score it needs is never aligned.
+//!
+//! A variant pair scores at most the coverage formula of the scorer (every
+//! rule applied after it only lowers the score) computed as if each token met
+//! its best partner: the highest similarity it has with any token of the
+//! other side, or that of a reading over several words (acronym, words
+//! written together, a concept written as several words, a place adjective)
+//! wherever such a reading is possible at all. Possibility is checked
+//! coarsely, and never missed: a bound may be loose, never low. Names that
+//! meet across scripts with consonant skeletons (where readings are looser
+//! still) are not bounded. The unit tests check every bound against the exact
+//! score on the shared pair files.
+
+use crate::names::{
+    coverage_score, fuzzy_ceiling, is_place_adjective, joined_score, lenient_pair, segment_factor,
+    similarity_with, Spelled, TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
+};
+use crate::{PreparedEntity, PreparedQuery};
+use kordon_model::Schema;
+use kordon_text::TokenText as SmallString;
+use kordon_text::{AnalyzedName, Token, TokenClass};
+use smallvec::SmallVec;
+use std::ops::Range;
+
+/// Slack added to every bound: the exact score sums the same numbers in the
+/// same order, but a bound should not hinge on the last bit.
+const SLACK: f64 = 1e-9;
+
+/// Readings of a name's own words over several tokens, found once per query.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameRuns {
+    /// Ids of tokens inside a run of words that spells one concept.
+    concept: Vec<u32>,
+    /// Initials of runs of two or more words (two to six letters) and the
+    /// ids of the run's tokens.
+    acronyms: Vec<(String, SmallVec<[u32; 6]>)>,
+    /// Runs of two or three words written together and the ids of their tokens.
+    joined: Vec<(String, SmallVec<[u32; 3]>)>,
+}
+
+impl NameRuns {
+    /// The runs of every variant of `name`, whose token ids are `ids`
+    /// (flattened as in [`crate::TokenTable::name_ids`]).
+    pub(crate) fn new(name: &AnalyzedName, ids: &[u32]) -> NameRuns {
+        let mut runs = NameRuns::default();
+        let mut start = 0;
+        for v in &name.variants {
+            let ids = &ids[start..start + v.tokens.len()];
+            start += v.tokens.len();
+            runs.concept
+                .extend(concept_run_tokens(&v.tokens).map(|k| ids[k]));
+            acronym_runs(&v.tokens, |initials, run| {
+                if (2..=6).contains(&initials.len()) {
+                    runs.acronyms
+                        .push((initials.to_string(), ids[run].iter().copied().collect()));
+                }
+            });
+            joined_runs(&v.tokens, |joined, run| {
+                runs.joined
+                    .push((joined.to_string(), ids[run].iter().copied().collect()));
+            });
+        }
+        runs.concept.sort_unstable();
+        runs.concept.dedup();
+        runs
+    }
+}
+
+/// Positions of the tokens of `tokens` that lie inside a run of words
+/// spelling one concept (see the scorer's concept pass).
+fn concept_run_tokens(tokens: &[Token]) -> impl Iterator<Item = usize> + '_ {
+    let zeros: TokenNumbers = smallvec::smallvec![0.0; tokens.len()];
+    crate::names::concept_runs(tokens, &[], &zeros, &[])
+        .into_iter()
+        .flat_map(|(run, _)| run)
+}
+
+/// Party token ids inside a run of words spelling one concept, over all its
+/// names: computed once when the party is prepared.
+pub(crate) fn party_concept_tokens(
+    names: &[(AnalyzedName, kordon_model::NameKind)],
+    table: &crate::TokenTable,
+) -> Box<[u32]> {
+    let mut out = Vec::new();
+    for (n, (name, _)) in names.iter().enumerate() {
+        let ids = table.name_ids(n);
+        let mut start = 0;
+        for v in &name.variants {
+            let vid = &ids[start..start + v.tokens.len()];
+            start += v.tokens.len();
+            out.extend(concept_run_tokens(&v.tokens).map(|k| vid[k]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out.into_boxed_slice()
+}
+
+/// Every run the acronym pass may read as an acronym: from a word, the
+/// following words' initials (stopwords skipped), as long as two or more
+/// words have given initials, with the positions the run covers.
+fn acronym_runs(tokens: &[Token], mut f: impl FnMut(&str, Range<usize>)) {
+    for start in 0..tokens.len() {
+        acronym_runs_from(tokens, start, &mut f);
+    }
+}
+
+/// [`acronym_runs`] opening at `start`.
+fn acronym_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Range<usize>)) {
+    if !matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
+        return;
+    }
+    let mut initials = SmallString::default();
+    let mut words = 0;
+    for (end, t) in tokens.iter().enumerate().skip(start) {
+        match t.class {
+            TokenClass::Word | TokenClass::Generic => {
+                initials.push_str(&t.initials);
+                words += 1;
+                if words >= 2 {
+                    f(&initials, start..end + 1);
+                }
+            }
+            TokenClass::Stopword => {}
+            _ => break,
+        }
+        if initials.len() >= 6 {
+            break;
+        }
+    }
+}
+
+/// Every run of two or three words the joined-words pass may read as one
+/// word, with the positions it covers.
+fn joined_runs(tokens: &[Token], mut f: impl FnMut(&str, Range<usize>)) {
+    for start in 0..tokens.len() {
+        joined_runs_from(tokens, start, &mut f);
+    }
+}
+
+/// [`joined_runs`] opening at `start`.
+fn joined_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Range<usize>)) {
+    let mut joined = SmallString::default();
+    for (end, t) in tokens.iter().enumerate().skip(start).take(3) {
+        if !matches!(
+            t.class,
+            TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
+        ) {
+            break;
+        }
+        joined.push_str(&t.text);
+        if end > start {
+            f(&joined, start..end + 1);
+        }
+    }
+}
+
+/// Whether the words-written-together pass (within one script) could read
+/// `joined` as the single word `word`.
+fn joined_reads(joined: &str, word: &str) -> bool {
+    let (lj, lw) = (joined.len(), word.len());
+    lw >= 5
+        && joined.as_bytes().first() == word.as_bytes().first()
+        && lj + 1 >= lw
+        && lj <= lw + 2
+        && {
+            let longest = lj.max(lw);
+            // r = 1 - distance / longest ≥ 0.9, with the same arithmetic as the pass.
+            1.0 - crate::names::levenshtein(joined, word) as f64 / longest as f64 >= 0.9
+        }
+}
+
+/// Whether a token's shape lets the acronym pass read it as an acronym.
+fn acronym_shaped(t: &Token) -> bool {
+    t.class == TokenClass::Word
+        && (2..=6).contains(&t.text.len())
+        && t.text.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// What a token's letters tell about its similarity to another, read once
+/// per token rather than once per pair.
+struct Shape<'t> {
+    token: &'t Token,
+    /// A word of two letters or more in ASCII: only such tokens have their
+    /// letters counted.
+    plain: bool,
+    text: Letters,
+    /// The romanisation-folded spelling.
+    roman: Letters,
+}
+
+/// Length, letter set and letter counts of an ASCII word. Letters share a
+/// slot by byte value modulo 32 (or 64 for the set): sharing only lowers the
+/// count of edits they imply, so that count stays a lower bound.
+#[derive(Clone, Copy)]
+struct Letters {
+    len: usize,
+    mask: u64,
+    counts: [u8; 32],
+}
+
+impl Letters {
+    fn of(s: &str) -> Letters {
+        let mut counts = [0u8; 32];
+        for c in s.bytes() {
+            let slot = &mut counts[(c & 31) as usize];
+            *slot = slot.saturating_add(1);
+        }
+        Letters {
+            len: s.len(),
+            mask: crate::names::letter_mask(s),
+            counts,
+        }
+    }
+
+    /// A lower bound of the edit distance: letters one word lacks or has
+    /// fewer of each need an edit.
+    fn least_edits(&self, other: &Letters) -> usize {
+        let (mut extra_a, mut extra_b) = (0u32, 0u32);
+        for (x, y) in self.counts.iter().zip(&other.counts) {
+            extra_a += u32::from(x.saturating_sub(*y));
+            extra_b += u32::from(y.saturating_sub(*x));
+        }
+        (extra_a.max(extra_b) as usize).max(self.len.abs_diff(other.len))
+    }
+
+    /// Whether more than half the letters of the longer word must change,
+    /// so that the spelling similarity is 0; the letter sets decide most
+    /// pairs before the counts are read.
+    fn far_from(&self, other: &Letters) -> bool {
+        let half = self.len.max(other.len).max(1) as f64 * 0.5;
+        let absent = (self.mask & !other.mask)
+            .count_ones()
+            .max((other.mask & !self.mask).count_ones()) as usize;
+        absent.max(self.len.abs_diff(other.len)) as f64 > half
+            || self.least_edits(other) as f64 > half
+    }
+}
+
+impl<'t> Shape<'t> {
+    fn of(t: &'t Token) -> Shape<'t> {
+        let plain = t.text.len() >= 2
+            && t.text.len() < 256
+            && t.roman.len() < 256
+            && t.text.is_ascii()
+            && t.roman.is_ascii();
+        Shape {
+            token: t,
+            plain,
+            text: Letters::of(&t.text),
+            roman: Letters::of(&t.roman),
+        }
+    }
+
+    /// Whether the two tokens' similarity within one script is surely 0: two
+    /// words or generic words, not equal, not one concept or one name in two
+    /// spellings, whose spellings, and romanised spellings where the
+    /// scorer compares those, are too far apart. It follows the order of
+    /// rules in `token_similarity`; a unit test checks it against it.
+    fn unrelated(&self, other: &Shape) -> bool {
+        let (a, b) = (self.token, other.token);
+        let word = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Generic);
+        if !self.plain || !other.plain || !word(a) || !word(b) {
+            return false;
+        }
+        if a.class == b.class && a.key.is_some() && a.key == b.key {
+            return false;
+        }
+        if !self.text.far_from(&other.text) {
+            return false;
+        }
+        let romanised =
+            !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text);
+        !romanised || self.roman.far_from(&other.roman)
+    }
+
+    /// An upper bound of the tokens' similarity within one script.
+    fn ceiling(&self, other: &Shape) -> f64 {
+        let (a, b) = (self.token, other.token);
+        similarity_with(a, b, false, |spelled, need| {
+            let (x, y, sx, sy) = match spelled {
+                Spelled::Text => (&self.text, &other.text, &a.text, &b.text),
+                Spelled::Roman => (&self.roman, &other.roman, &a.roman, &b.roman),
+            };
+            if self.plain && other.plain {
+                fuzzy_ceiling(x.len, y.len, x.least_edits(y), need)
+            } else {
+                // Letters counted in characters; no bound on the edits.
+                let (lx, ly) = (sx.chars().count(), sy.chars().count());
+                fuzzy_ceiling(lx, ly, lx.abs_diff(ly), need)
+            }
+        })
+        .0
+    }
+}
+
+/// Upper bounds of one query against one party: per name, and per variant
+/// pair of each name (party variant major, query variant minor).
+pub(crate) struct PartyBounds {
+    names: Vec<f64>,
+    pairs: Vec<f64>,
+    /// Where each name's pair bounds start in `pairs`, plus the end.
+    starts: Vec<usize>,
+}
+
+impl PartyBounds {
+    /// Bounds of `q` (whose variants' token weights are `q_weights`) against
+    /// every name of `e` under `schema`.
+    pub(crate) fn new(
+        q: &PreparedQuery,
+        q_weights: &[TokenNumbers],
+        e: &PreparedEntity,
+        schema: Schema,
+    ) -> PartyBounds {
+        let q_tokens = tokens_by_id(
+            std::iter::once(&q.analyzed),
+            |_| q.tokens.name_ids(0),
+            q.tokens.distinct(),
+        );
+        let p_tokens = tokens_by_id(
+            e.names.iter().map(|(n, _)| n),
+            |n| e.tokens.name_ids(n),
+            e.tokens.distinct(),
+        );
+        let mut best_q = vec![0.0f64; q_tokens.len()];
+        let mut best_p = vec![0.0f64; p_tokens.len()];
+        let raise = |x: &mut f64, s: f64| *x = x.max(s);
+
+        // Each token's best partner, one token to one token. Most pairs are
+        // two unrelated words, told apart by their letters alone.
+        let places = schema != Schema::Person;
+        let q_shapes: SmallVec<[Shape; 16]> = q_tokens.iter().map(|t| Shape::of(t)).collect();
+        for (pj, pt) in p_tokens.iter().enumerate() {
+            let p_shape = Shape::of(pt);
+            for (qi, qt) in q_tokens.iter().enumerate() {
+                if places
+                    && qt.class == TokenClass::Word
+                    && pt.class == TokenClass::Word
+                    && (is_place_adjective(&qt.text, &pt.text)
+                        || is_place_adjective(&pt.text, &qt.text))
+                {
+                    raise(&mut best_q[qi], PLACE_ADJECTIVE_SIMILARITY);
+                    raise(&mut best_p[pj], PLACE_ADJECTIVE_SIMILARITY);
+                }
+                if q_shapes[qi].unrelated(&p_shape) {
+                    continue;
+                }
+                let s = q_shapes[qi].ceiling(&p_shape);
+                if s > 0.0 {
+                    // Alignment adds a tie-breaking nudge before capping at 1.
+                    let s = (s + 1e-6).min(1.0);
+                    raise(&mut best_q[qi], s);
+                    raise(&mut best_p[pj], s);
+                }
+            }
+        }
+
+        // Concepts written as several words, and single concept words that
+        // may meet such a run on the other side.
+        for &id in &q.runs.concept {
+            best_q[id as usize] = 1.0;
+        }
+        for &id in e.concept_tokens.iter() {
+            best_p[id as usize] = 1.0;
+        }
+        let single = |t: &Token| t.class == TokenClass::Generic && t.key.is_some();
+        if !e.concept_tokens.is_empty() {
+            for (qi, qt) in q_tokens.iter().enumerate() {
+                if single(qt) {
+                    best_q[qi] = 1.0;
+                }
+            }
+        }
+        if !q.runs.concept.is_empty() {
+            for (pj, pt) in p_tokens.iter().enumerate() {
+                if single(pt) {
+                    best_p[pj] = 1.0;
+                }
+            }
+        }
+
+        // A party word read as an acronym of, or as the joined spelling of,
+        // a run of query words.
+        for (pj, pt) in p_tokens.iter().enumerate() {
+            if pt.class != TokenClass::Word {
+                continue;
+            }
+            if acronym_shaped(pt) {
+                for (_, run) in q.runs.acronyms.iter().filter(|(a, _)| *a == pt.text) {
+                    raise(&mut best_p[pj], ACRONYM_SIMILARITY);
+                    run.iter()
+                        .for_each(|&id| raise(&mut best_q[id as usize], ACRONYM_SIMILARITY));
+                }
+            }
+            if pt.text.len() >= 5 {
+                for (_, run) in q
+                    .runs
+                    .joined
+                    .iter()
+                    .filter(|(j, _)| joined_reads(j, &pt.text))
+                {
+                    best_p[pj] = 1.0;
+                    run.iter().for_each(|&id| best_q[id as usize] = 1.0);
+                }
+            }
+        }
+        // A query word read as an acronym of, or as the joined spelling of, a
+        // run of party words. Both readings open with the word's first
+        // letter (as an initial, or as the run's first letter), so the party's
+        // runs are walked only from words that start with one.
+        let readers: SmallVec<[(usize, bool, bool); 8]> = q_tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.class == TokenClass::Word)
+            .map(|(qi, t)| (qi, acronym_shaped(t), t.text.len() >= 5))
+            .filter(|(_, acr, joined)| *acr || *joined)
+            .collect();
+        if !readers.is_empty() {
+            let first = |s: &str| s.as_bytes().first().copied();
+            for (n, (name, _)) in e.names.iter().enumerate() {
+                let ids = e.tokens.name_ids(n);
+                let mut start = 0;
+                for v in &name.variants {
+                    let vid = &ids[start..start + v.tokens.len()];
+                    start += v.tokens.len();
+                    for (k, t) in v.tokens.iter().enumerate() {
+                        for &(qi, acr, joined) in &readers {
+                            let word = &q_tokens[qi].text;
+                            if acr && first(&t.initials) == first(word) {
+                                acronym_runs_from(&v.tokens, k, |initials, run| {
+                                    if initials == word.as_str() {
+                                        raise(&mut best_q[qi], ACRONYM_SIMILARITY);
+                                        vid[run].iter().for_each(|&id| {
+                                            raise(&mut best_p[id as usize], ACRONYM_SIMILARITY)
+                                        });
+                                    }
+                                });
+                            }
+                            if joined && first(&t.text) == first(word) {
+                                joined_runs_from(&v.tokens, k, |j, run| {
+                                    if joined_reads(j, word) {
+                                        best_q[qi] = 1.0;
+                                        vid[run].iter().for_each(|&id| best_p[id as usize] = 1.0);
+                                    }
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // Coverage of each query variant at best.
+        let mut q_cover: SmallVec<[Option<f64>; 4]> = SmallVec::new();
+        let mut q_start = 0;
+        for (v, w) in q.analyzed.variants.iter().zip(q_weights) {
+            let ids = &q.tokens.name_ids(0)[q_start..q_start + v.tokens.len()];
+            q_start += v.tokens.len();
+            q_cover.push(cover(w.iter().copied(), ids, &best_q));
+        }
+        let c_weights = e.tokens.weights();
+        let mut bounds = PartyBounds {
+            names: Vec::with_capacity(e.names.len()),
+            pairs: Vec::new(),
+            starts: Vec::with_capacity(e.names.len() + 1),
+        };
+        for (n, (name, _)) in e.names.iter().enumerate() {
+            bounds.starts.push(bounds.pairs.len());
+            let unbounded = lenient_pair(&q.analyzed, name).skeletons;
+            let ids = e.tokens.name_ids(n);
+            let mut start = 0;
+            let mut name_best = 0.0f64;
+            for vb in &name.variants {
+                let vid = &ids[start..start + vb.tokens.len()];
+                start += vb.tokens.len();
+                let c_cover = cover(vid.iter().map(|&id| c_weights[id as usize]), vid, &best_p);
+                for (va, &qc) in q.analyzed.variants.iter().zip(&q_cover) {
+                    let b = if unbounded {
+                        1.0
+                    } else {
+                        let aligned = match (qc, c_cover) {
+                            (Some(a), Some(c)) => coverage_score(a, c, schema),
+                            _ => 0.0,
+                        };
+                        (aligned * segment_factor(va.segment, vb.segment)).max(joined_score(va, vb))
+                            + SLACK
+                    };
+                    name_best = name_best.max(b);
+                    bounds.pairs.push(b);
+                }
+            }
+            bounds.names.push(name_best);
+        }
+        bounds.starts.push(bounds.pairs.len());
+        bounds
+    }
+
+    /// Bound of name `n`.
+    pub(crate) fn name(&self, n: usize) -> f64 {
+        self.names[n]
+    }
+
+    /// Highest bound over all names.
+    pub(crate) fn best(&self) -> f64 {
+        self.names.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// Bounds of name `n`'s variant pairs, party variant major.
+    pub(crate) fn pairs(&self, n: usize) -> &[f64] {
+        &self.pairs[self.starts[n]..self.starts[n + 1]]
+    }
+}
+
+/// Weighted share of a variant's tokens (weights `w`, ids `ids`) at their
+/// best similarities; `None` when the weights sum to nothing (the scorer
+/// then gives 0).
+fn cover(w: impl Iterator<Item = f64>, ids: &[u32], best: &[f64]) -> Option<f64> {
+    let (mut total, mut got) = (0.0, 0.0);
+    for (w, &id) in w.zip(ids) {
+        total += w;
+        got += w * best[id as usize];
+    }
+    (total > 0.0).then(|| got / total)
+}
+
+/// The distinct tokens of a set of names, by id.
+fn tokens_by_id<'n>(
+    names: impl Iterator<Item = &'n AnalyzedName>,
+    ids: impl Fn(usize) -> &'n [u32],
+    distinct: usize,
+) -> Vec<&'n Token> {
+    let mut out: Vec<Option<&Token>> = vec![None; distinct];
+    for (n, name) in names.enumerate() {
+        for (t, &id) in name.variants.iter().flat_map(|v| &v.tokens).zip(ids(n)) {
+            out[id as usize].get_or_insert(t);
+        }
+    }
+    out.into_iter()
+        .map(|t| t.expect("every token id has a token"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::read_pairs;
+    use crate::names::{best_variant_pair, best_variant_pair_cached, SimilarityCache};
+    use crate::{score_entity, score_entity_at_least, UniformWeights};
+    use kordon_model::{Entity, Name, NameKind};
+
+    /// Every labelled name pair of the shared files: (schema, name1, name2).
+    fn shared_pairs() -> Vec<(Schema, String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/pairs/");
+        [
+            "cascade-name-pairs.shared.csv",
+            "cascade-name-pairs-2.shared.csv",
+            "nomenklatura/name_bench_cases.csv",
+            "nomenklatura/name_bench_logicv2-frozen.csv",
+        ]
+        .iter()
+        .flat_map(|f| read_pairs(std::path::Path::new(&format!("{dir}{f}"))).expect(f))
+        .map(|p| (p.schema, p.name1, p.name2))
+        .collect()
+    }
+
+    fn party(schema: Schema, names: &[&str]) -> PreparedEntity {
+        let mut e = Entity::new("test", "t-1", schema);
+        e.names = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let kind = match i {
+                    0 => NameKind::Primary,
+                    2 => NameKind::WeakAlias,
+                    _ => NameKind::Alias,
+                };
+                Name::new(*n, kind)
+            })
+            .collect();
+        PreparedEntity::new(&e)
+    }
+
+    /// Every variant pair's exact score (each scored alone through the
+    /// pruning hook) is at most its bound.
+    fn check_pairs(q: &PreparedQuery, e: &PreparedEntity, schema: Schema) {
+        let q_weights = q.tokens.variant_weights(&q.analyzed);
+        SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
+            let bounds = PartyBounds::new(q, &q_weights, e, schema);
+            for (n, (name, _)) in e.names.iter().enumerate() {
+                let pairs = bounds.pairs(n);
+                for k in 0..pairs.len() {
+                    let mut only: Vec<f64> = vec![-1.0; pairs.len()];
+                    only[k] = 0.0;
+                    let exact = best_variant_pair_cached(
+                        (&q.analyzed, q.tokens.name_ids(0)),
+                        &q_weights,
+                        (name, e.tokens.name_ids(n)),
+                        e.tokens.weights(),
+                        schema,
+                        &UniformWeights,
+                        cache,
+                        Some((&only, -0.5)),
+                    )
+                    .map_or(0.0, |b| b.0);
+                    assert!(
+                        exact <= pairs[k],
+                        "{:?} ~ {:?} pair {k}: score {exact} above bound {}",
+                        q.name,
+                        name.original,
+                        pairs[k]
+                    );
+                }
+            }
+        });
+    }
+
+    /// The distinct tokens of the shared pair files' names, sorted, so that
+    /// neighbours are spelled alike.
+    fn shared_tokens() -> Vec<Token> {
+        let mut tokens: Vec<Token> = shared_pairs()
+            .iter()
+            .flat_map(|(schema, a, b)| [a, b].map(|n| kordon_text::analyze_name(n, *schema)))
+            .flat_map(|n| n.variants.into_iter().flat_map(|v| v.tokens))
+            .collect();
+        tokens.sort_by(|a, b| a.text.cmp(&b.text).then(a.roman.cmp(&b.roman)));
+        tokens.dedup();
+        tokens
+    }
+
+    /// A token pair's shapes never claim less than its similarity.
+    fn check_tokens(a: &Token, b: &Token) {
+        let exact = crate::names::token_similarity(a, b, false).0;
+        let (sa, sb) = (Shape::of(a), Shape::of(b));
+        assert!(
+            sa.ceiling(&sb) >= exact,
+            "{:?} ~ {:?}: ceiling {} below {exact}",
+            a.text,
+            b.text,
+            sa.ceiling(&sb)
+        );
+        assert!(
+            !sa.unrelated(&sb) || exact == 0.0,
+            "{:?} ~ {:?} called unrelated at {exact}",
+            a.text,
+            b.text
+        );
+    }
+
+    #[test]
+    fn token_ceilings_hold_on_shared_words() {
+        let tokens = shared_tokens();
+        assert!(tokens.len() > 1000, "{} tokens", tokens.len());
+        for (i, a) in tokens.iter().enumerate() {
+            // Neighbours in spelling order, and a spread of the rest.
+            for b in tokens[i..].iter().take(40).chain(tokens.iter().step_by(97)) {
+                check_tokens(a, b);
+                check_tokens(b, a);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Made-up words, spelled from few letters so that many pairs are close.
+        #[test]
+        fn token_ceilings_hold_on_made_up_words(a in "[a-fs]{1,12}", b in "[a-fs]{1,12}") {
+            let token = |w: &str| kordon_text::analyze_name(w, Schema::Unknown)
+                .variants.into_iter().next().and_then(|v| v.tokens.into_iter().next());
+            if let (Some(x), Some(y)) = (token(&a), token(&b)) {
+                check_tokens(&x, &y);
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_hold_on_every_shared_pair() {
+        for (schema, a, b) in shared_pairs() {
+            for (x, y) in [(&a, &b), (&b, &a)] {
+                let q = PreparedQuery::new(x, Some(schema), &[], None, &[]);
+                check_pairs(&q, &party(schema, &[y]), schema);
+            }
+        }
+    }
+
+    /// Parties of several names share one token table, so that one name's
+    /// words and readings bound another's: bounds must hold for each name.
+    #[test]
+    fn bounds_hold_for_parties_of_many_names() {
+        let pairs = shared_pairs();
+        for chunk in pairs.chunks(5) {
+            let schema = chunk[0].0;
+            let names: Vec<&str> = chunk.iter().map(|(_, _, b)| b.as_str()).collect();
+            let e = party(schema, &names);
+            for (_, a, _) in chunk {
+                let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
+                check_pairs(&q, &e, schema);
+            }
+        }
+    }
+
+    /// Pruning by bounds changes nothing: the name score equals the best of
+    /// every name compared in full, and a threshold drops exactly the
+    /// parties below it.
+    #[test]
+    fn pruned_scores_equal_full_comparison() {
+        let pairs = shared_pairs();
+        for chunk in pairs.chunks(4) {
+            let schema = chunk[0].0;
+            let names: Vec<&str> = chunk.iter().map(|(_, _, b)| b.as_str()).collect();
+            let e = party(schema, &names);
+            for (_, a, _) in chunk {
+                let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
+                let full = e
+                    .names
+                    .iter()
+                    .map(|(n, kind)| {
+                        let s = best_variant_pair(&q.analyzed, n, schema, &UniformWeights)
+                            .map_or(0.0, |b| b.0);
+                        if kind.is_weak() {
+                            s * 0.999
+                        } else {
+                            s
+                        }
+                    })
+                    .fold(0.0, f64::max);
+                let ex = score_entity(&q, &e, &UniformWeights);
+                assert_eq!(ex.name_score, full, "{a:?} against {names:?}");
+                for min in [0.5, 0.72, 0.9] {
+                    let kept = score_entity_at_least(&q, &e, &UniformWeights, min);
+                    assert_eq!(kept.is_some(), ex.score >= min, "{a:?} at {min}");
+                    if let Some(k) = kept {
+                        assert_eq!(k, ex);
+                    }
+                }
+            }
+        }
+    }
+}
