@@ -491,6 +491,3 @@ impl EmptyName for AnalyzedName {
         }
     }
 }
-
-pub static STATS: [std::sync::atomic::AtomicUsize; 4] =
-    [const { std::sync::atomic::AtomicUsize::new(0) }; 4];
