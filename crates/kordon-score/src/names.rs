@@ -421,11 +421,12 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// A lower bound of the edit distance: letters one word has more often than
 /// the other each need an edit.
 fn letter_bag_distance(a: &str, b: &str) -> usize {
-    // Byte counters keep the table small; longer words get no bound.
-    if !a.is_ascii() || !b.is_ascii() || a.len() > 100 || b.len() > 100 {
+    // Counters by ASCII byte; other text gets no bound.
+    if !a.is_ascii() || !b.is_ascii() || a.len() > i16::MAX as usize || b.len() > i16::MAX as usize
+    {
         return 0;
     }
-    let mut counts = [0i8; 128];
+    let mut counts = [0i16; 128];
     for &c in a.as_bytes() {
         counts[c as usize] += 1;
     }
@@ -1555,24 +1556,33 @@ pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     if la < 6 || lb < 6 || la.abs_diff(lb) * 20 > longest {
         return 0.0;
     }
-    let ja: String = a
-        .tokens
-        .iter()
-        .filter(keep)
-        .map(|t| t.text.as_str())
-        .collect();
-    let jb: String = b
-        .tokens
-        .iter()
-        .filter(keep)
-        .map(|t| t.text.as_str())
-        .collect();
-    let r = 1.0 - levenshtein(&ja, &jb) as f64 / longest as f64;
+    let (mut ja, mut jb) = JOINED_TEXT.take();
+    for (v, out) in [(a, &mut ja), (b, &mut jb)] {
+        out.clear();
+        v.tokens
+            .iter()
+            .filter(keep)
+            .for_each(|t| out.push_str(&t.text));
+    }
+    // The letter counts bound the distance from below, at a fraction of
+    // the cost of the distance on long names.
+    let ratio = |edits: usize| 1.0 - edits as f64 / longest as f64;
+    let r = if ratio(letter_bag_distance(&ja, &jb)) < 0.95 {
+        0.0
+    } else {
+        ratio(levenshtein(&ja, &jb))
+    };
+    JOINED_TEXT.set((ja, jb));
     if r >= 0.95 {
         r * 0.98
     } else {
         0.0
     }
+}
+
+thread_local! {
+    /// Scratch strings of [`joined_score`]: each name's words written together.
+    static JOINED_TEXT: std::cell::Cell<(String, String)> = const { std::cell::Cell::new((String::new(), String::new())) };
 }
 
 #[cfg(test)]
