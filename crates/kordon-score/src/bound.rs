@@ -14,7 +14,8 @@
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_score, lenient_pair, segment_factor,
-    similarity_with, Spelled, TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
+    similarity_with, JoinedSize, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
+    PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -313,16 +314,8 @@ impl PartyBounds {
         e: &PreparedEntity,
         schema: Schema,
     ) -> PartyBounds {
-        let q_tokens = tokens_by_id(
-            std::iter::once(&q.analyzed),
-            |_| q.tokens.name_ids(0),
-            q.tokens.distinct(),
-        );
-        let p_tokens = tokens_by_id(
-            e.names.iter().map(|(n, _)| n),
-            |n| e.tokens.name_ids(n),
-            e.tokens.distinct(),
-        );
+        let q_tokens = q.tokens.tokens(|_| &q.analyzed);
+        let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
         let mut best_q = vec![0.0f64; q_tokens.len()];
         let mut best_p = vec![0.0f64; p_tokens.len()];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
@@ -416,15 +409,29 @@ impl PartyBounds {
             .map(|(qi, t)| (qi, acronym_shaped(t), t.text.len() >= 5))
             .filter(|(_, acr, joined)| *acr || *joined)
             .collect();
-        if !readers.is_empty() {
-            let first = |s: &str| s.as_bytes().first().copied();
+        let first = |s: &str| s.as_bytes().first().copied();
+        let opens = |t: &Token| {
+            readers.iter().any(|&(qi, acr, joined)| {
+                let word = first(&q_tokens[qi].text);
+                (acr && first(&t.initials) == word) || (joined && first(&t.text) == word)
+            })
+        };
+        let openers: Vec<bool> = p_tokens.iter().map(|t| opens(t)).collect();
+        if openers.contains(&true) {
             for (n, (name, _)) in e.names.iter().enumerate() {
-                let ids = e.tokens.name_ids(n);
-                let mut start = 0;
-                for v in &name.variants {
-                    let vid = &ids[start..start + v.tokens.len()];
-                    start += v.tokens.len();
-                    for (k, t) in v.tokens.iter().enumerate() {
+                let variants = e.tokens.name_variants(n);
+                let first_variant = variants.start;
+                for vi in variants {
+                    let (_, vid) = e.tokens.variant(vi);
+                    if !vid.iter().any(|&id| openers[id as usize]) {
+                        continue;
+                    }
+                    let v = &name.variants[vi - first_variant];
+                    for (k, &id) in vid.iter().enumerate() {
+                        if !openers[id as usize] {
+                            continue;
+                        }
+                        let t = &v.tokens[k];
                         for &(qi, acr, joined) in &readers {
                             let word = &q_tokens[qi].text;
                             if acr && first(&t.initials) == first(word) {
@@ -465,17 +472,18 @@ impl PartyBounds {
             pairs: Vec::new(),
             starts: Vec::with_capacity(e.names.len() + 1),
         };
+        let q_joined: SmallVec<[JoinedSize; 4]> =
+            q.analyzed.variants.iter().map(JoinedSize::of).collect();
         for (n, (name, _)) in e.names.iter().enumerate() {
             bounds.starts.push(bounds.pairs.len());
             let unbounded = lenient_pair(&q.analyzed, name).skeletons;
-            let ids = e.tokens.name_ids(n);
-            let mut start = 0;
+            let variants = e.tokens.name_variants(n);
+            let first_variant = variants.start;
             let mut name_best = 0.0f64;
-            for vb in &name.variants {
-                let vid = &ids[start..start + vb.tokens.len()];
-                start += vb.tokens.len();
+            for vi in variants {
+                let (info, vid) = e.tokens.variant(vi);
                 let c_cover = cover(vid.iter().map(|&id| c_weights[id as usize]), vid, &best_p);
-                for (va, &qc) in q.analyzed.variants.iter().zip(&q_cover) {
+                for ((va, &qc), qj) in q.analyzed.variants.iter().zip(&q_cover).zip(&q_joined) {
                     let b = if unbounded {
                         1.0
                     } else {
@@ -483,8 +491,12 @@ impl PartyBounds {
                             (Some(a), Some(c)) => coverage_score(a, c, schema),
                             _ => 0.0,
                         };
-                        (aligned * segment_factor(va.segment, vb.segment)).max(joined_score(va, vb))
-                            + SLACK
+                        let joined = if qj.may_score(&info.joined) {
+                            joined_score(va, &name.variants[vi - first_variant])
+                        } else {
+                            0.0
+                        };
+                        (aligned * segment_factor(va.segment, info.segment)).max(joined) + SLACK
                     };
                     name_best = name_best.max(b);
                     bounds.pairs.push(b);
@@ -522,23 +534,6 @@ fn cover(w: impl Iterator<Item = f64>, ids: &[u32], best: &[f64]) -> Option<f64>
         got += w * best[id as usize];
     }
     (total > 0.0).then(|| got / total)
-}
-
-/// The distinct tokens of a set of names, by id.
-fn tokens_by_id<'n>(
-    names: impl Iterator<Item = &'n AnalyzedName>,
-    ids: impl Fn(usize) -> &'n [u32],
-    distinct: usize,
-) -> Vec<&'n Token> {
-    let mut out: Vec<Option<&Token>> = vec![None; distinct];
-    for (n, name) in names.enumerate() {
-        for (t, &id) in name.variants.iter().flat_map(|v| &v.tokens).zip(ids(n)) {
-            out[id as usize].get_or_insert(t);
-        }
-    }
-    out.into_iter()
-        .map(|t| t.expect("every token id has a token"))
-        .collect()
 }
 
 #[cfg(test)]

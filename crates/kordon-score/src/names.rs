@@ -1330,6 +1330,23 @@ pub struct TokenTable {
     name_starts: Vec<u32>,
     /// Weight of each distinct token.
     weights: Vec<f64>,
+    /// Every variant of every name, in order: what bounds need to know of
+    /// it without reading its tokens, which lie far apart in memory.
+    variants: Vec<VariantInfo>,
+    /// Where each name's variants start in `variants`, plus the end.
+    name_variants: Vec<u32>,
+    /// Where each distinct token first occurs in `ids`.
+    first: Vec<u32>,
+}
+
+/// One variant of a name as [`TokenTable`] keeps it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VariantInfo {
+    /// Where its token ids start in the table (they end where the next
+    /// variant's start).
+    start: u32,
+    pub(crate) segment: SegmentKind,
+    pub(crate) joined: JoinedSize,
 }
 
 impl TokenTable {
@@ -1342,19 +1359,63 @@ impl TokenTable {
         let mut table = TokenTable::default();
         for name in names {
             table.name_starts.push(table.ids.len() as u32);
-            for t in name.variants.iter().flat_map(|v| &v.tokens) {
-                let next = table.weights.len() as u32;
-                let id = *seen.entry(t).or_insert(next);
-                if id == next {
-                    table.weights.push(weight(t, w));
+            table.name_variants.push(table.variants.len() as u32);
+            for v in &name.variants {
+                table.variants.push(VariantInfo {
+                    start: table.ids.len() as u32,
+                    segment: v.segment,
+                    joined: JoinedSize::of(v),
+                });
+                for t in &v.tokens {
+                    let next = table.weights.len() as u32;
+                    let id = *seen.entry(t).or_insert(next);
+                    if id == next {
+                        table.weights.push(weight(t, w));
+                        table.first.push(table.ids.len() as u32);
+                    }
+                    table.ids.push(id);
                 }
-                table.ids.push(id);
             }
         }
         table.name_starts.push(table.ids.len() as u32);
+        table.name_variants.push(table.variants.len() as u32);
         table.ids.shrink_to_fit();
         table.weights.shrink_to_fit();
+        table.variants.shrink_to_fit();
+        table.first.shrink_to_fit();
         table
+    }
+
+    /// Name `n`'s variants: their place in [`Self::variant`] numbering.
+    pub(crate) fn name_variants(&self, n: usize) -> std::ops::Range<usize> {
+        self.name_variants[n] as usize..self.name_variants[n + 1] as usize
+    }
+
+    /// Variant `i` (numbered over all names) and its token ids.
+    pub(crate) fn variant(&self, i: usize) -> (&VariantInfo, &[u32]) {
+        let info = &self.variants[i];
+        let end = self
+            .variants
+            .get(i + 1)
+            .map_or(self.ids.len(), |next| next.start as usize);
+        (info, &self.ids[info.start as usize..end])
+    }
+
+    /// Each distinct token, by id, from `names` (the names the table was
+    /// built from): each is found from where it first occurs, without
+    /// walking every name.
+    pub(crate) fn tokens<'n>(&self, names: impl Fn(usize) -> &'n AnalyzedName) -> Vec<&'n Token> {
+        self.first
+            .iter()
+            .map(|&pos| {
+                let i = self.variants.partition_point(|v| v.start <= pos) - 1;
+                // The last name whose variants start at or before it holds it
+                // (names without variants start where the next one does).
+                let n = self.name_variants.partition_point(|&f| f as usize <= i) - 1;
+                let v = &names(n).variants[i - self.name_variants[n] as usize];
+                &v.tokens[(pos - self.variants[i].start) as usize]
+            })
+            .collect()
     }
 
     /// Number of distinct tokens.
@@ -1542,20 +1603,11 @@ pub(crate) fn segment_factor(a: SegmentKind, b: SegmentKind) -> f64 {
 /// names with the same words never get a second, looser chance.
 pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     let keep = |t: &&Token| t.class != TokenClass::Prefix;
-    let ca = a.tokens.iter().filter(keep).count();
-    let cb = b.tokens.iter().filter(keep).count();
-    if ca == cb {
+    let (sa, sb) = (JoinedSize::of(a), JoinedSize::of(b));
+    if !sa.may_score(&sb) {
         return 0.0;
     }
-    let joined_len =
-        |v: &NameVariant| -> usize { v.tokens.iter().filter(keep).map(|t| t.text.len()).sum() };
-    let (la, lb) = (joined_len(a), joined_len(b));
-    let longest = la.max(lb);
-    // A ratio of 0.95 allows one edit in twenty: the lengths must agree that
-    // well, which most pairs fail before any string is built.
-    if la < 6 || lb < 6 || la.abs_diff(lb) * 20 > longest {
-        return 0.0;
-    }
+    let longest = sa.letters.max(sb.letters);
     let (mut ja, mut jb) = JOINED_TEXT.take();
     for (v, out) in [(a, &mut ja), (b, &mut jb)] {
         out.clear();
@@ -1577,6 +1629,33 @@ pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
         r * 0.98
     } else {
         0.0
+    }
+}
+
+/// The words of a variant that [`joined_score`] writes together, and their letters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct JoinedSize {
+    words: usize,
+    letters: usize,
+}
+
+impl JoinedSize {
+    pub(crate) fn of(v: &NameVariant) -> JoinedSize {
+        let kept = v.tokens.iter().filter(|t| t.class != TokenClass::Prefix);
+        JoinedSize {
+            words: kept.clone().count(),
+            letters: kept.map(|t| t.text.len()).sum(),
+        }
+    }
+
+    /// Whether two variants of these sizes may get a joined-spelling score:
+    /// only when the word counts differ, so that two names with the same
+    /// words never get a second, looser chance, and when the lengths agree
+    /// within one letter in twenty (the ratio of 0.95 it needs), which most
+    /// pairs fail before any string is built.
+    pub(crate) fn may_score(&self, other: &JoinedSize) -> bool {
+        let (la, lb) = (self.letters, other.letters);
+        self.words != other.words && la >= 6 && lb >= 6 && la.abs_diff(lb) * 20 <= la.max(lb)
     }
 }
 
