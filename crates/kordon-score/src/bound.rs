@@ -204,16 +204,26 @@ struct Letters {
 impl Letters {
     fn of(s: &str) -> Letters {
         let mut counts = [0u8; 32];
+        let mut mask = 0u64;
         for c in s.bytes() {
             let slot = &mut counts[(c & 31) as usize];
             *slot = slot.saturating_add(1);
+            mask |= 1 << (c & 63);
         }
+        debug_assert_eq!(mask, crate::names::letter_mask(s));
         Letters {
             len: s.len(),
-            mask: crate::names::letter_mask(s),
+            mask,
             counts,
         }
     }
+
+    /// For tokens whose spelling is never compared (see [`Shape::of`]).
+    const NONE: Letters = Letters {
+        len: 0,
+        mask: 0,
+        counts: [0; 32],
+    };
 
     /// A lower bound of the edit distance: letters one word lacks or has
     /// fewer of each need an edit.
@@ -246,11 +256,25 @@ impl<'t> Shape<'t> {
             && t.roman.len() < 256
             && t.text.is_ascii()
             && t.roman.is_ascii();
+        // Only words and generic words reach the spelling comparison.
+        if !matches!(t.class, TokenClass::Word | TokenClass::Generic) {
+            return Shape {
+                token: t,
+                plain,
+                text: Letters::NONE,
+                roman: Letters::NONE,
+            };
+        }
+        let text = Letters::of(&t.text);
         Shape {
             token: t,
             plain,
-            text: Letters::of(&t.text),
-            roman: Letters::of(&t.roman),
+            text,
+            roman: if t.roman == t.text {
+                text
+            } else {
+                Letters::of(&t.roman)
+            },
         }
     }
 
