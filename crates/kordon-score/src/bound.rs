@@ -13,9 +13,9 @@
 //! score on the shared pair files.
 
 use crate::names::{
-    coverage_score, fuzzy_ceiling, is_place_adjective, joined_score, lenient_pair, segment_factor,
-    similarity_with, JoinedSize, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
-    PLACE_ADJECTIVE_SIMILARITY,
+    coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
+    lenient_pair, segment_factor, similarity_with, skeleton_similarity, JoinedSize, Spelled,
+    TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -38,6 +38,9 @@ pub(crate) struct NameRuns {
     acronyms: Vec<(String, SmallVec<[u32; 6]>)>,
     /// Runs of two or three words written together and the ids of their tokens.
     joined: Vec<(String, SmallVec<[u32; 3]>)>,
+    /// Runs of two words written together, their consonant skeleton, and the
+    /// ids of their tokens: the runs read across scripts.
+    joined_pairs: Vec<(String, String, [u32; 2])>,
 }
 
 impl NameRuns {
@@ -58,6 +61,13 @@ impl NameRuns {
                 }
             });
             joined_runs(&v.tokens, |joined, run| {
+                if run.len() == 2 {
+                    runs.joined_pairs.push((
+                        joined.to_string(),
+                        kordon_text::phonetic::skeleton(joined),
+                        [ids[run.start], ids[run.start + 1]],
+                    ));
+                }
                 runs.joined
                     .push((joined.to_string(), ids[run].iter().copied().collect()));
             });
@@ -157,19 +167,34 @@ fn joined_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Rang
     }
 }
 
-/// Whether the words-written-together pass (within one script) could read
-/// `joined` as the single word `word`.
-fn joined_reads(joined: &str, word: &str) -> bool {
-    let (lj, lw) = (joined.len(), word.len());
-    lw >= 5
-        && joined.as_bytes().first() == word.as_bytes().first()
+/// Whether the words-written-together pass within one script could read
+/// `joined` as the single word `word` (a word of five letters or more).
+fn joined_reads(joined: &str, word: &Token) -> bool {
+    let (lj, lw) = (joined.len(), word.text.len());
+    joined.as_bytes().first() == word.text.as_bytes().first()
         && lj + 1 >= lw
         && lj <= lw + 2
-        && {
-            let longest = lj.max(lw);
-            // r = 1 - distance / longest ≥ 0.9, with the same arithmetic as the pass.
-            1.0 - crate::names::levenshtein(joined, word) as f64 / longest as f64 >= 0.9
-        }
+        && joined_ratio(joined, String::new, word, false) >= joined_floor(false)
+}
+
+/// Whether the pass across scripts could read the two words written
+/// together as `joined` (with consonant skeleton `skeleton`) as the single
+/// word `word` (a word of five letters or more).
+fn joined_reads_across(joined: &str, skeleton: &str, word: &Token) -> bool {
+    joined_ratio(joined, || skeleton.to_string(), word, true) >= joined_floor(true)
+}
+
+/// Whether the Arabic-script b read as a p could make two skeletons of
+/// words equal (see the scorer's labial pass): equal lengths of three or
+/// more, differing only where one of them has a b.
+fn labials_may_meet(a: &Token, b: &Token) -> bool {
+    let (sa, sb) = (a.skeleton.as_bytes(), b.skeleton.as_bytes());
+    sa.len() >= 3
+        && sa.len() == sb.len()
+        && sa
+            .iter()
+            .zip(sb)
+            .all(|(x, y)| x == y || *x == b'b' || *y == b'b')
 }
 
 /// Whether a token's shape lets the acronym pass read it as an acronym.
@@ -411,12 +436,7 @@ impl PartyBounds {
                 }
             }
             if pt.text.len() >= 5 {
-                for (_, run) in q
-                    .runs
-                    .joined
-                    .iter()
-                    .filter(|(j, _)| joined_reads(j, &pt.text))
-                {
+                for (_, run) in q.runs.joined.iter().filter(|(j, _)| joined_reads(j, pt)) {
                     best_p[pj] = 1.0;
                     run.iter().for_each(|&id| best_q[id as usize] = 1.0);
                 }
@@ -470,7 +490,7 @@ impl PartyBounds {
                             }
                             if joined && first(&t.text) == first(word) {
                                 joined_runs_from(&v.tokens, k, |j, run| {
-                                    if joined_reads(j, word) {
+                                    if joined_reads(j, &q_tokens[qi]) {
                                         best_q[qi] = 1.0;
                                         vid[run].iter().for_each(|&id| best_p[id as usize] = 1.0);
                                     }
@@ -483,12 +503,94 @@ impl PartyBounds {
         }
 
         // Coverage of each query variant at best.
-        let mut q_cover: SmallVec<[Option<f64>; 4]> = SmallVec::new();
+        // Names in a script that leaves vowels out, met from another script,
+        // are compared more leniently (consonant skeletons, looser joined
+        // words, the Arabic b read as p): their tokens get a second set of
+        // best similarities.
+        let lenient: SmallVec<[crate::names::Leniency; 8]> = e
+            .names
+            .iter()
+            .map(|(name, _)| lenient_pair(&q.analyzed, name))
+            .collect();
+        let across = lenient.iter().any(|l| l.skeletons);
+        let (mut across_q, mut across_p) = (best_q.clone(), best_p.clone());
+        if across {
+            let labials = lenient.iter().any(|l| l.arabic_labials);
+            for (pj, pt) in p_tokens.iter().enumerate() {
+                for (qi, qt) in q_tokens.iter().enumerate() {
+                    let mut s = skeleton_similarity(qt, pt);
+                    if labials
+                        && qt.class == TokenClass::Word
+                        && pt.class == TokenClass::Word
+                        && labials_may_meet(qt, pt)
+                    {
+                        s = s.max(crate::names::LABIAL_SIMILARITY);
+                    }
+                    if s > 0.0 {
+                        let s = (s + 1e-6).min(1.0);
+                        raise(&mut across_q[qi], s);
+                        raise(&mut across_p[pj], s);
+                    }
+                }
+            }
+            // Words written together: across scripts, any two adjacent words.
+            for (pj, pt) in p_tokens.iter().enumerate() {
+                if pt.class == TokenClass::Word && pt.text.len() >= 5 {
+                    for (j, skeleton, ids) in &q.runs.joined_pairs {
+                        if joined_reads_across(j, skeleton, pt) {
+                            across_p[pj] = 1.0;
+                            ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
+                        }
+                    }
+                }
+            }
+            let long_words: SmallVec<[usize; 8]> = q_tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.class == TokenClass::Word && t.text.len() >= 5)
+                .map(|(qi, _)| qi)
+                .collect();
+            if !long_words.is_empty() {
+                for (n, (name, _)) in e.names.iter().enumerate() {
+                    if !lenient[n].skeletons {
+                        continue;
+                    }
+                    let variants = e.tokens.name_variants(n);
+                    let first_variant = variants.start;
+                    for vi in variants {
+                        let (_, vid) = e.tokens.variant(vi);
+                        let v = &name.variants[vi - first_variant];
+                        for k in 0..v.tokens.len() {
+                            joined_runs_from(&v.tokens, k, |j, run| {
+                                if run.len() != 2 {
+                                    return;
+                                }
+                                let skeleton = kordon_text::phonetic::skeleton(j);
+                                for &qi in &long_words {
+                                    if joined_reads_across(j, &skeleton, q_tokens[qi]) {
+                                        across_q[qi] = 1.0;
+                                        vid[run.clone()]
+                                            .iter()
+                                            .for_each(|&id| across_p[id as usize] = 1.0);
+                                    }
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+
+        // Coverage of each query variant at best, within and across scripts.
+        let mut q_cover: SmallVec<[(Option<f64>, Option<f64>); 4]> = SmallVec::new();
         let mut q_start = 0;
         for (v, w) in q.analyzed.variants.iter().zip(q_weights) {
             let ids = &q.tokens.name_ids(0)[q_start..q_start + v.tokens.len()];
             q_start += v.tokens.len();
-            q_cover.push(cover(w.iter().copied(), ids, &best_q));
+            q_cover.push((
+                cover(w.iter().copied(), ids, &best_q),
+                cover(w.iter().copied(), ids, &across_q),
+            ));
         }
         let c_weights = e.tokens.weights();
         let mut bounds = PartyBounds {
@@ -500,28 +602,33 @@ impl PartyBounds {
             q.analyzed.variants.iter().map(JoinedSize::of).collect();
         for (n, (name, _)) in e.names.iter().enumerate() {
             bounds.starts.push(bounds.pairs.len());
-            let unbounded = lenient_pair(&q.analyzed, name).skeletons;
             let variants = e.tokens.name_variants(n);
             let first_variant = variants.start;
             let mut name_best = 0.0f64;
             for vi in variants {
                 let (info, vid) = e.tokens.variant(vi);
-                let c_cover = cover(vid.iter().map(|&id| c_weights[id as usize]), vid, &best_p);
-                for ((va, &qc), qj) in q.analyzed.variants.iter().zip(&q_cover).zip(&q_joined) {
-                    let b = if unbounded {
-                        1.0
-                    } else {
-                        let aligned = match (qc, c_cover) {
-                            (Some(a), Some(c)) => coverage_score(a, c, schema),
-                            _ => 0.0,
-                        };
-                        let joined = if qj.may_score(&info.joined) {
-                            joined_score(va, &name.variants[vi - first_variant])
-                        } else {
-                            0.0
-                        };
-                        (aligned * segment_factor(va.segment, info.segment)).max(joined) + SLACK
+                let weights = || vid.iter().map(|&id| c_weights[id as usize]);
+                let c_cover = cover(weights(), vid, &best_p);
+                let c_across = if lenient[n].skeletons {
+                    cover(weights(), vid, &across_p)
+                } else {
+                    c_cover
+                };
+                for ((va, &(qc, qx)), qj) in q.analyzed.variants.iter().zip(&q_cover).zip(&q_joined)
+                {
+                    // The scorer's own test for comparing across scripts.
+                    let cross = lenient[n].skeletons && va.transliterated != info.transliterated;
+                    let aligned = match if cross { (qx, c_across) } else { (qc, c_cover) } {
+                        (Some(a), Some(c)) => coverage_score(a, c, schema),
+                        _ => 0.0,
                     };
+                    let joined = if qj.may_score(&info.joined) {
+                        joined_score(va, &name.variants[vi - first_variant])
+                    } else {
+                        0.0
+                    };
+                    let b =
+                        (aligned * segment_factor(va.segment, info.segment)).max(joined) + SLACK;
                     name_best = name_best.max(b);
                     bounds.pairs.push(b);
                 }

@@ -192,17 +192,8 @@ pub(crate) fn similarity_with(
         s = 0.82;
         how = "phonetic";
     }
-    if cross_script && !a.skeleton.is_empty() && !b.skeleton.is_empty() {
-        // Skeletons drop vowels, so short ones collide easily: only an equal
-        // skeleton of three consonants or more, or one edit in five or more, counts.
-        let (ka, kb) = (a.skeleton.len(), b.skeleton.len());
-        let sk = if a.skeleton == b.skeleton && ka >= 3 {
-            0.9
-        } else if ka.min(kb) >= 5 && levenshtein(&a.skeleton, &b.skeleton) == 1 {
-            0.8
-        } else {
-            0.0
-        };
+    if cross_script {
+        let sk = skeleton_similarity(a, b);
         if sk > s {
             s = sk;
             how = "skeleton";
@@ -212,6 +203,25 @@ pub(crate) fn similarity_with(
         (0.0, how)
     } else {
         (s, how)
+    }
+}
+
+/// Similarity of two tokens' consonant skeletons, counted across scripts
+/// that leave vowels out (and at least the final floor of
+/// [`token_similarity`] when not 0). Skeletons drop vowels, so short ones
+/// collide easily: only an equal skeleton of three consonants or more, or
+/// one edit in five or more, counts.
+pub(crate) fn skeleton_similarity(a: &Token, b: &Token) -> f64 {
+    let (ka, kb) = (a.skeleton.len(), b.skeleton.len());
+    if ka == 0 || kb == 0 {
+        0.0
+    } else if a.skeleton == b.skeleton && ka >= 3 {
+        0.9
+    } else if ka.min(kb) >= 5 && ka.abs_diff(kb) <= 1 && levenshtein(&a.skeleton, &b.skeleton) == 1
+    {
+        0.8
+    } else {
+        0.0
     }
 }
 
@@ -646,25 +656,17 @@ fn multi_token_pass(
                         if !cross && joined.len() > len + 2 {
                             break;
                         }
-                        let mut r = 1.0
-                            - levenshtein(&joined, &t.text) as f64 / len.max(joined.len()) as f64;
-                        if cross && r < 0.9 && !t.skeleton.is_empty() {
-                            let js = kordon_text::phonetic::skeleton(&joined);
-                            let sr = 1.0
-                                - levenshtein(&js, &t.skeleton) as f64
-                                    / js.len().max(t.skeleton.len()) as f64;
-                            r = r.max(if sr >= 0.8 && js.len() >= 4 {
-                                0.9 * sr
-                            } else {
-                                0.0
-                            });
-                        }
-                        if r >= if cross { 0.72 } else { 0.9 } && has_exact_partner(t, y, sim_y) {
+                        let r = joined_ratio(
+                            &joined,
+                            || kordon_text::phonetic::skeleton(&joined),
+                            t,
+                            cross,
+                        );
+                        let floor = joined_floor(cross);
+                        if r >= floor && has_exact_partner(t, y, sim_y) {
                             // Its own partner wins: no reading for this token.
                             done = true;
-                        } else if r >= if cross { 0.72 } else { 0.9 }
-                            && !matches_as_well_alone(t, y, sim_y, r, cross)
-                        {
+                        } else if r >= floor && !matches_as_well_alone(t, y, sim_y, r, cross) {
                             record(sim_x, sim_y, pairs, i, start..end + 1, r, "joined", swapped);
                             done = true;
                         }
@@ -678,6 +680,39 @@ fn multi_token_pass(
         }
     }
     RUN_TEXT.set((initials, joined));
+}
+
+/// How well `joined` (words written together) spells the word `t`: the
+/// edit-distance ratio, and across scripts the ratio of consonant skeletons
+/// (`joined_skeleton` is asked for only then).
+pub(crate) fn joined_ratio(
+    joined: &str,
+    joined_skeleton: impl FnOnce() -> String,
+    t: &Token,
+    cross: bool,
+) -> f64 {
+    let len = t.text.len();
+    let r = 1.0 - levenshtein(joined, &t.text) as f64 / len.max(joined.len()) as f64;
+    if cross && r < 0.9 && !t.skeleton.is_empty() {
+        let js = joined_skeleton();
+        let sr = 1.0 - levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
+        r.max(if sr >= 0.8 && js.len() >= 4 {
+            0.9 * sr
+        } else {
+            0.0
+        })
+    } else {
+        r
+    }
+}
+
+/// The least [`joined_ratio`] that reads words written together as one word.
+pub(crate) fn joined_floor(cross: bool) -> f64 {
+    if cross {
+        0.72
+    } else {
+        0.9
+    }
 }
 
 /// Whether `t` has an unmatched partner in `y` spelled the same (or the same
@@ -1016,7 +1051,7 @@ pub(crate) struct Leniency {
     pub(crate) skeletons: bool,
     /// One name is in Arabic script, whose ب also writes the p of foreign
     /// names (بيريز = Pérez): b and p count as one letter.
-    arabic_labials: bool,
+    pub(crate) arabic_labials: bool,
 }
 
 /// How leniently two names are compared (cross-script skeletons).
@@ -1028,6 +1063,9 @@ pub(crate) fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
         arabic_labials: skeletons && (q.script == "Arab") != (c.script == "Arab"),
     }
 }
+
+/// Similarity of two words that meet once an Arabic-script b is read as p.
+pub(crate) const LABIAL_SIMILARITY: f64 = 0.85;
 
 /// Words left unmatched whose consonant skeletons agree once a b of the
 /// Arabic-script side is read as the p of the other ("biriz" = "perez") meet
@@ -1048,12 +1086,12 @@ fn arabic_labial_pass(a: &[Token], b: &[Token], a_is_arabic: bool, al: &mut Alig
                 }
         });
         if let Some(j) = partner {
-            al.sim_a[i] = 0.85;
-            al.sim_b[j] = 0.85;
+            al.sim_a[i] = LABIAL_SIMILARITY;
+            al.sim_b[j] = LABIAL_SIMILARITY;
             al.pairs.push(RawPair {
                 a: i..i + 1,
                 b: j..j + 1,
-                similarity: 0.85,
+                similarity: LABIAL_SIMILARITY,
                 how: "skeleton",
             });
         }
@@ -1346,6 +1384,7 @@ pub(crate) struct VariantInfo {
     /// variant's start).
     start: u32,
     pub(crate) segment: SegmentKind,
+    pub(crate) transliterated: bool,
     pub(crate) joined: JoinedSize,
 }
 
@@ -1364,6 +1403,7 @@ impl TokenTable {
                 table.variants.push(VariantInfo {
                     start: table.ids.len() as u32,
                     segment: v.segment,
+                    transliterated: v.transliterated,
                     joined: JoinedSize::of(v),
                 });
                 for t in &v.tokens {
