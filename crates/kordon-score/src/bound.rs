@@ -490,7 +490,7 @@ impl PartyBounds {
                             }
                             if joined && first(&t.text) == first(word) {
                                 joined_runs_from(&v.tokens, k, |j, run| {
-                                    if joined_reads(j, &q_tokens[qi]) {
+                                    if joined_reads(j, q_tokens[qi]) {
                                         best_q[qi] = 1.0;
                                         vid[run].iter().for_each(|&id| best_p[id as usize] = 1.0);
                                     }
