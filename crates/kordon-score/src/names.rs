@@ -1373,8 +1373,9 @@ pub struct TokenTable {
     variants: Vec<VariantInfo>,
     /// Where each name's variants start in `variants`, plus the end.
     name_variants: Vec<u32>,
-    /// Where each distinct token first occurs in `ids`.
-    first: Vec<u32>,
+    /// Where each distinct token first occurs: its variant (numbered over
+    /// all names) and its place in it.
+    first: Vec<(u32, u32)>,
 }
 
 /// One variant of a name as [`TokenTable`] keeps it.
@@ -1383,6 +1384,8 @@ pub(crate) struct VariantInfo {
     /// Where its token ids start in the table (they end where the next
     /// variant's start).
     start: u32,
+    /// The name it is a variant of.
+    name: u32,
     pub(crate) segment: SegmentKind,
     pub(crate) transliterated: bool,
     pub(crate) joined: JoinedSize,
@@ -1396,22 +1399,24 @@ impl TokenTable {
         let mut seen: std::collections::HashMap<&Token, u32, foldhash::fast::FixedState> =
             Default::default();
         let mut table = TokenTable::default();
-        for name in names {
+        for (n, name) in names.into_iter().enumerate() {
             table.name_starts.push(table.ids.len() as u32);
             table.name_variants.push(table.variants.len() as u32);
             for v in &name.variants {
+                let vi = table.variants.len() as u32;
                 table.variants.push(VariantInfo {
                     start: table.ids.len() as u32,
+                    name: n as u32,
                     segment: v.segment,
                     transliterated: v.transliterated,
                     joined: JoinedSize::of(v),
                 });
-                for t in &v.tokens {
+                for (k, t) in v.tokens.iter().enumerate() {
                     let next = table.weights.len() as u32;
                     let id = *seen.entry(t).or_insert(next);
                     if id == next {
                         table.weights.push(weight(t, w));
-                        table.first.push(table.ids.len() as u32);
+                        table.first.push((vi, k as u32));
                     }
                     table.ids.push(id);
                 }
@@ -1447,13 +1452,10 @@ impl TokenTable {
     pub(crate) fn tokens<'n>(&self, names: impl Fn(usize) -> &'n AnalyzedName) -> Vec<&'n Token> {
         self.first
             .iter()
-            .map(|&pos| {
-                let i = self.variants.partition_point(|v| v.start <= pos) - 1;
-                // The last name whose variants start at or before it holds it
-                // (names without variants start where the next one does).
-                let n = self.name_variants.partition_point(|&f| f as usize <= i) - 1;
-                let v = &names(n).variants[i - self.name_variants[n] as usize];
-                &v.tokens[(pos - self.variants[i].start) as usize]
+            .map(|&(vi, k)| {
+                let n = self.variants[vi as usize].name as usize;
+                let v = &names(n).variants[vi as usize - self.name_variants[n] as usize];
+                &v.tokens[k as usize]
             })
             .collect()
     }
@@ -1647,7 +1649,7 @@ pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
     if !sa.may_score(&sb) {
         return 0.0;
     }
-    let longest = sa.letters.max(sb.letters);
+    let longest = sa.letters.max(sb.letters) as usize;
     let (mut ja, mut jb) = JOINED_TEXT.take();
     for (v, out) in [(a, &mut ja), (b, &mut jb)] {
         out.clear();
@@ -1675,16 +1677,18 @@ pub(crate) fn joined_score(a: &NameVariant, b: &NameVariant) -> f64 {
 /// The words of a variant that [`joined_score`] writes together, and their letters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct JoinedSize {
-    words: usize,
-    letters: usize,
+    words: u32,
+    letters: u32,
 }
 
 impl JoinedSize {
     pub(crate) fn of(v: &NameVariant) -> JoinedSize {
         let kept = v.tokens.iter().filter(|t| t.class != TokenClass::Prefix);
+        // No name has four billion words or letters.
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         JoinedSize {
-            words: kept.clone().count(),
-            letters: kept.map(|t| t.text.len()).sum(),
+            words: count(kept.clone().count()),
+            letters: count(kept.map(|t| t.text.len()).sum()),
         }
     }
 
@@ -1694,7 +1698,7 @@ impl JoinedSize {
     /// within one letter in twenty (the ratio of 0.95 it needs), which most
     /// pairs fail before any string is built.
     pub(crate) fn may_score(&self, other: &JoinedSize) -> bool {
-        let (la, lb) = (self.letters, other.letters);
+        let (la, lb) = (u64::from(self.letters), u64::from(other.letters));
         self.words != other.words && la >= 6 && lb >= 6 && la.abs_diff(lb) * 20 <= la.max(lb)
     }
 }
