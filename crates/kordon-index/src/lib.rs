@@ -111,8 +111,29 @@ pub struct CandidateIndex {
 }
 
 thread_local! {
-    /// Per-thread retrieval accumulator (see [`CandidateIndex::accumulate`]).
-    static ACCUMULATOR: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Per-thread retrieval scratch (see [`CandidateIndex::accumulate`]).
+    static ACCUMULATOR: std::cell::RefCell<Accumulator> = const { std::cell::RefCell::new(Accumulator::new()) };
+}
+
+/// Scratch space of one retrieval, kept per thread so that a query neither
+/// allocates nor zeroes it.
+struct Accumulator {
+    /// Score per party; only touched slots are non-zero, and they are reset.
+    scores: Vec<f32>,
+    /// Parties touched, in the order first touched.
+    touched: Vec<u32>,
+    /// The touched parties with their scores, for selection.
+    ranked: Vec<Candidate>,
+}
+
+impl Accumulator {
+    const fn new() -> Accumulator {
+        Accumulator {
+            scores: Vec::new(),
+            touched: Vec::new(),
+            ranked: Vec::new(),
+        }
+    }
 }
 
 type WordFrequencies = HashMap<Box<str>, u32, foldhash::fast::FixedState>;
@@ -201,17 +222,21 @@ impl CandidateIndex {
         &self,
         terms: &[(u32, f32, bool)],
         max_trigram_df: usize,
-        acc: &mut Vec<f32>,
+        acc: &mut Accumulator,
         k: usize,
     ) -> Vec<Candidate> {
         let n = self.docs as usize;
         // Dense accumulator: a few megabytes even for a million parties, far
-        // cheaper per posting than hashing, and kept per thread so that a
-        // query neither allocates nor zeroes it; only touched slots are reset.
-        if acc.len() < n {
-            acc.resize(n, 0.0);
+        // cheaper per posting than hashing; only touched slots are reset.
+        if acc.scores.len() < n {
+            acc.scores.resize(n, 0.0);
         }
-        let mut touched: Vec<u32> = Vec::new();
+        let Accumulator {
+            scores,
+            touched,
+            ranked,
+        } = acc;
+        touched.clear();
         for &(term, weight, trigram) in terms {
             let list = self.postings(term);
             if list.is_empty() {
@@ -223,24 +248,22 @@ impl CandidateIndex {
             let idf = ((n as f32) / (list.len() as f32)).ln() + 1.0;
             let add = weight * idf;
             for &doc in list {
-                let slot = &mut acc[doc as usize];
+                let slot = &mut scores[doc as usize];
                 if *slot == 0.0 {
                     touched.push(doc);
                 }
                 *slot += add;
             }
         }
-        let mut out: Vec<Candidate> = touched
-            .into_iter()
-            .map(|doc| Candidate {
-                doc,
-                score: std::mem::take(&mut acc[doc as usize]),
-            })
-            .collect();
-        if out.len() > k {
-            out.select_nth_unstable_by(k - 1, |a, b| b.score.total_cmp(&a.score));
-            out.truncate(k);
+        ranked.clear();
+        ranked.extend(touched.iter().map(|&doc| Candidate {
+            doc,
+            score: std::mem::take(&mut scores[doc as usize]),
+        }));
+        if ranked.len() > k {
+            ranked.select_nth_unstable_by(k - 1, |a, b| b.score.total_cmp(&a.score));
         }
+        let mut out = ranked[..ranked.len().min(k)].to_vec();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         out
     }
