@@ -28,9 +28,12 @@ use std::ops::Range;
 /// same order, but a bound should not hinge on the last bit.
 const SLACK: f64 = 1e-9;
 
-/// Readings of a name's own words over several tokens, found once per query.
+/// What bounds need to know of a query, found once: the readings of its
+/// own words over several tokens, and the letters of each distinct token.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct NameRuns {
+pub(crate) struct QueryOutline {
+    /// Letters of each distinct token, by id.
+    spellings: Vec<Spellings>,
     /// Ids of tokens inside a run of words that spells one concept.
     concept: Vec<u32>,
     /// Initials of runs of two or more words (two to six letters) and the
@@ -43,11 +46,18 @@ pub(crate) struct NameRuns {
     joined_pairs: Vec<(String, String, [u32; 2])>,
 }
 
-impl NameRuns {
-    /// The runs of every variant of `name`, whose token ids are `ids`
-    /// (flattened as in [`crate::TokenTable::name_ids`]).
-    pub(crate) fn new(name: &AnalyzedName, ids: &[u32]) -> NameRuns {
-        let mut runs = NameRuns::default();
+impl QueryOutline {
+    /// The outline of `name` (the query), whose token table is `table`.
+    pub(crate) fn new(name: &AnalyzedName, table: &crate::TokenTable) -> QueryOutline {
+        let ids = table.name_ids(0);
+        let mut runs = QueryOutline {
+            spellings: table
+                .tokens(|_| name)
+                .iter()
+                .map(|t| Spellings::of(t))
+                .collect(),
+            ..QueryOutline::default()
+        };
         let mut start = 0;
         for v in &name.variants {
             let ids = &ids[start..start + v.tokens.len()];
@@ -219,7 +229,7 @@ struct Shape<'t> {
 /// Length, letter set and letter counts of an ASCII word. Letters share a
 /// slot by byte value modulo 32 (or 64 for the set): sharing only lowers the
 /// count of edits they imply, so that count stays a lower bound.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Letters {
     len: usize,
     mask: u64,
@@ -274,8 +284,17 @@ impl Letters {
     }
 }
 
-impl<'t> Shape<'t> {
-    fn of(t: &'t Token) -> Shape<'t> {
+/// The letters of a token's spellings (see [`Shape`]), which a query
+/// keeps for every party it is compared with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spellings {
+    plain: bool,
+    text: Letters,
+    roman: Letters,
+}
+
+impl Spellings {
+    fn of(t: &Token) -> Spellings {
         let plain = t.text.len() >= 2
             && t.text.len() < 256
             && t.roman.len() < 256
@@ -283,16 +302,14 @@ impl<'t> Shape<'t> {
             && t.roman.is_ascii();
         // Only words and generic words reach the spelling comparison.
         if !matches!(t.class, TokenClass::Word | TokenClass::Generic) {
-            return Shape {
-                token: t,
+            return Spellings {
                 plain,
                 text: Letters::NONE,
                 roman: Letters::NONE,
             };
         }
         let text = Letters::of(&t.text);
-        Shape {
-            token: t,
+        Spellings {
             plain,
             text,
             roman: if t.roman == t.text {
@@ -300,6 +317,21 @@ impl<'t> Shape<'t> {
             } else {
                 Letters::of(&t.roman)
             },
+        }
+    }
+}
+
+impl<'t> Shape<'t> {
+    fn of(t: &'t Token) -> Shape<'t> {
+        Shape::with(t, &Spellings::of(t))
+    }
+
+    fn with(token: &'t Token, s: &Spellings) -> Shape<'t> {
+        Shape {
+            token,
+            plain: s.plain,
+            text: s.text,
+            roman: s.roman,
         }
     }
 
@@ -345,13 +377,16 @@ impl<'t> Shape<'t> {
     }
 }
 
+/// Best similarities of a set of tokens, by id.
+type Best = SmallVec<[f64; 32]>;
+
 /// Upper bounds of one query against one party: per name, and per variant
 /// pair of each name (party variant major, query variant minor).
 pub(crate) struct PartyBounds {
-    names: Vec<f64>,
-    pairs: Vec<f64>,
+    names: SmallVec<[f64; 8]>,
+    pairs: SmallVec<[f64; 16]>,
     /// Where each name's pair bounds start in `pairs`, plus the end.
-    starts: Vec<usize>,
+    starts: SmallVec<[usize; 9]>,
 }
 
 impl PartyBounds {
@@ -365,14 +400,19 @@ impl PartyBounds {
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
-        let mut best_q = vec![0.0f64; q_tokens.len()];
-        let mut best_p = vec![0.0f64; p_tokens.len()];
+        // Most parties have few distinct tokens: these stay on the stack.
+        let mut best_q: Best = smallvec::smallvec![0.0; q_tokens.len()];
+        let mut best_p: Best = smallvec::smallvec![0.0; p_tokens.len()];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
 
         // Each token's best partner, one token to one token. Most pairs are
         // two unrelated words, told apart by their letters alone.
         let places = schema != Schema::Person;
-        let q_shapes: SmallVec<[Shape; 16]> = q_tokens.iter().map(|t| Shape::of(t)).collect();
+        let q_shapes: SmallVec<[Shape; 16]> = q_tokens
+            .iter()
+            .zip(&q.outline.spellings)
+            .map(|(t, s)| Shape::with(t, s))
+            .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
             let p_shape = Shape::of(pt);
             for (qi, qt) in q_tokens.iter().enumerate() {
@@ -400,7 +440,7 @@ impl PartyBounds {
 
         // Concepts written as several words, and single concept words that
         // may meet such a run on the other side.
-        for &id in &q.runs.concept {
+        for &id in &q.outline.concept {
             best_q[id as usize] = 1.0;
         }
         for &id in e.concept_tokens.iter() {
@@ -414,7 +454,7 @@ impl PartyBounds {
                 }
             }
         }
-        if !q.runs.concept.is_empty() {
+        if !q.outline.concept.is_empty() {
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if single(pt) {
                     best_p[pj] = 1.0;
@@ -429,14 +469,14 @@ impl PartyBounds {
                 continue;
             }
             if acronym_shaped(pt) {
-                for (_, run) in q.runs.acronyms.iter().filter(|(a, _)| *a == pt.text) {
+                for (_, run) in q.outline.acronyms.iter().filter(|(a, _)| *a == pt.text) {
                     raise(&mut best_p[pj], ACRONYM_SIMILARITY);
                     run.iter()
                         .for_each(|&id| raise(&mut best_q[id as usize], ACRONYM_SIMILARITY));
                 }
             }
             if pt.text.len() >= 5 {
-                for (_, run) in q.runs.joined.iter().filter(|(j, _)| joined_reads(j, pt)) {
+                for (_, run) in q.outline.joined.iter().filter(|(j, _)| joined_reads(j, pt)) {
                     best_p[pj] = 1.0;
                     run.iter().for_each(|&id| best_q[id as usize] = 1.0);
                 }
@@ -460,7 +500,7 @@ impl PartyBounds {
                 (acr && first(&t.initials) == word) || (joined && first(&t.text) == word)
             })
         };
-        let openers: Vec<bool> = p_tokens.iter().map(|t| opens(t)).collect();
+        let openers: SmallVec<[bool; 32]> = p_tokens.iter().map(|t| opens(t)).collect();
         if openers.contains(&true) {
             for (n, (name, _)) in e.names.iter().enumerate() {
                 let variants = e.tokens.name_variants(n);
@@ -536,7 +576,7 @@ impl PartyBounds {
             // Words written together: across scripts, any two adjacent words.
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if pt.class == TokenClass::Word && pt.text.len() >= 5 {
-                    for (j, skeleton, ids) in &q.runs.joined_pairs {
+                    for (j, skeleton, ids) in &q.outline.joined_pairs {
                         if joined_reads_across(j, skeleton, pt) {
                             across_p[pj] = 1.0;
                             ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
@@ -594,9 +634,9 @@ impl PartyBounds {
         }
         let c_weights = e.tokens.weights();
         let mut bounds = PartyBounds {
-            names: Vec::with_capacity(e.names.len()),
-            pairs: Vec::new(),
-            starts: Vec::with_capacity(e.names.len() + 1),
+            names: SmallVec::new(),
+            pairs: SmallVec::new(),
+            starts: SmallVec::new(),
         };
         let q_joined: SmallVec<[JoinedSize; 4]> =
             q.analyzed.variants.iter().map(JoinedSize::of).collect();

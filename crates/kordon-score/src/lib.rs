@@ -196,8 +196,8 @@ pub struct PreparedQuery {
     /// The distinct tokens of the analysed name and their weights: uniform
     /// from [`Self::new`], corpus weights after [`Self::weigh`].
     tokens: TokenTable,
-    /// The name's readings over several words (for bounds).
-    runs: bound::NameRuns,
+    /// What bounds need to know of the name, found once.
+    outline: bound::QueryOutline,
 }
 
 impl PreparedQuery {
@@ -215,11 +215,11 @@ impl PreparedQuery {
         identifiers: &[String],
     ) -> PreparedQuery {
         let analyzed = analyze_name(name, schema.unwrap_or(Schema::Unknown));
-        // Token ids do not depend on weights: `weigh` keeps these runs valid.
+        // Token ids do not depend on weights: `weigh` keeps the outline valid.
         let tokens = TokenTable::new(std::iter::once(&analyzed), &UniformWeights);
         PreparedQuery {
             name: name.to_string(),
-            runs: bound::NameRuns::new(&analyzed, tokens.name_ids(0)),
+            outline: bound::QueryOutline::new(&analyzed, &tokens),
             tokens,
             analyzed,
             schema,
@@ -296,7 +296,7 @@ pub fn score_entity_at_least(
             }
             // Names most likely to score high first, so that the best so far
             // rules out the rest without aligning them.
-            let mut order: Vec<usize> = (0..e.names.len()).collect();
+            let mut order: smallvec::SmallVec<[usize; 8]> = (0..e.names.len()).collect();
             order.sort_by(|&a, &b| bounds.name(b).total_cmp(&bounds.name(a)).then(a.cmp(&b)));
             for idx in order {
                 let floor = best.map_or(name_floor, |(b, _, _)| b.max(name_floor));

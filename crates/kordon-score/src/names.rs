@@ -1449,7 +1449,10 @@ impl TokenTable {
     /// Each distinct token, by id, from `names` (the names the table was
     /// built from): each is found from where it first occurs, without
     /// walking every name.
-    pub(crate) fn tokens<'n>(&self, names: impl Fn(usize) -> &'n AnalyzedName) -> Vec<&'n Token> {
+    pub(crate) fn tokens<'n>(
+        &self,
+        names: impl Fn(usize) -> &'n AnalyzedName,
+    ) -> SmallVec<[&'n Token; 32]> {
         self.first
             .iter()
             .map(|&(vi, k)| {
