@@ -380,6 +380,9 @@ impl<'t> Shape<'t> {
 /// Best similarities of a set of tokens, by id.
 type Best = SmallVec<[f64; 32]>;
 
+/// Bounds of token pairs, party token major.
+type Matrix = SmallVec<[f64; 128]>;
+
 /// Upper bounds of one query against one party: per name, and per variant
 /// pair of each name (party variant major, query variant minor).
 pub(crate) struct PartyBounds {
@@ -400,13 +403,17 @@ impl PartyBounds {
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
+        let (qn, pn) = (q_tokens.len(), p_tokens.len());
         // Most parties have few distinct tokens: these stay on the stack.
-        let mut best_q: Best = smallvec::smallvec![0.0; q_tokens.len()];
-        let mut best_p: Best = smallvec::smallvec![0.0; p_tokens.len()];
+        // `pw` holds the bound of each (party token, query token) pair;
+        // `best_q` and `best_p` what readings over several words may give.
+        let mut pw: Matrix = smallvec::smallvec![0.0; qn * pn];
+        let mut best_q: Best = smallvec::smallvec![0.0; qn];
+        let mut best_p: Best = smallvec::smallvec![0.0; pn];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
 
-        // Each token's best partner, one token to one token. Most pairs are
-        // two unrelated words, told apart by their letters alone.
+        // Each token pair, one token to one token. Most pairs are two
+        // unrelated words, told apart by their letters alone.
         let places = schema != Schema::Person;
         let q_shapes: SmallVec<[Shape; 16]> = q_tokens
             .iter()
@@ -416,14 +423,14 @@ impl PartyBounds {
         for (pj, pt) in p_tokens.iter().enumerate() {
             let p_shape = Shape::of(pt);
             for (qi, qt) in q_tokens.iter().enumerate() {
+                let cell = &mut pw[pj * qn + qi];
                 if places
                     && qt.class == TokenClass::Word
                     && pt.class == TokenClass::Word
                     && (is_place_adjective(&qt.text, &pt.text)
                         || is_place_adjective(&pt.text, &qt.text))
                 {
-                    raise(&mut best_q[qi], PLACE_ADJECTIVE_SIMILARITY);
-                    raise(&mut best_p[pj], PLACE_ADJECTIVE_SIMILARITY);
+                    *cell = PLACE_ADJECTIVE_SIMILARITY;
                 }
                 if q_shapes[qi].unrelated(&p_shape) {
                     continue;
@@ -431,9 +438,7 @@ impl PartyBounds {
                 let s = q_shapes[qi].ceiling(&p_shape);
                 if s > 0.0 {
                     // Alignment adds a tie-breaking nudge before capping at 1.
-                    let s = (s + 1e-6).min(1.0);
-                    raise(&mut best_q[qi], s);
-                    raise(&mut best_p[pj], s);
+                    raise(cell, (s + 1e-6).min(1.0));
                 }
             }
         }
@@ -554,7 +559,9 @@ impl PartyBounds {
             .collect();
         let across = lenient.iter().any(|l| l.skeletons);
         let (mut across_q, mut across_p) = (best_q.clone(), best_p.clone());
+        let mut pw_across = Matrix::new();
         if across {
+            pw_across = pw.clone();
             let labials = lenient.iter().any(|l| l.arabic_labials);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 for (qi, qt) in q_tokens.iter().enumerate() {
@@ -567,9 +574,7 @@ impl PartyBounds {
                         s = s.max(crate::names::LABIAL_SIMILARITY);
                     }
                     if s > 0.0 {
-                        let s = (s + 1e-6).min(1.0);
-                        raise(&mut across_q[qi], s);
-                        raise(&mut across_p[pj], s);
+                        raise(&mut pw_across[pj * qn + qi], (s + 1e-6).min(1.0));
                     }
                 }
             }
@@ -621,16 +626,12 @@ impl PartyBounds {
             }
         }
 
-        // Coverage of each query variant at best, within and across scripts.
-        let mut q_cover: SmallVec<[(Option<f64>, Option<f64>); 4]> = SmallVec::new();
+        // Each query variant's token ids.
+        let mut q_ids: SmallVec<[&[u32]; 4]> = SmallVec::new();
         let mut q_start = 0;
-        for (v, w) in q.analyzed.variants.iter().zip(q_weights) {
-            let ids = &q.tokens.name_ids(0)[q_start..q_start + v.tokens.len()];
+        for v in &q.analyzed.variants {
+            q_ids.push(&q.tokens.name_ids(0)[q_start..q_start + v.tokens.len()]);
             q_start += v.tokens.len();
-            q_cover.push((
-                cover(w.iter().copied(), ids, &best_q),
-                cover(w.iter().copied(), ids, &across_q),
-            ));
         }
         let c_weights = e.tokens.weights();
         let mut bounds = PartyBounds {
@@ -647,18 +648,37 @@ impl PartyBounds {
             let mut name_best = 0.0f64;
             for vi in variants {
                 let (info, vid) = e.tokens.variant(vi);
-                let weights = || vid.iter().map(|&id| c_weights[id as usize]);
-                let c_cover = cover(weights(), vid, &best_p);
-                let c_across = if lenient[n].skeletons {
-                    cover(weights(), vid, &across_p)
-                } else {
-                    c_cover
-                };
-                for ((va, &(qc, qx)), qj) in q.analyzed.variants.iter().zip(&q_cover).zip(&q_joined)
+                for (((va, &ids), w), qj) in q
+                    .analyzed
+                    .variants
+                    .iter()
+                    .zip(&q_ids)
+                    .zip(q_weights)
+                    .zip(&q_joined)
                 {
                     // The scorer's own test for comparing across scripts.
                     let cross = lenient[n].skeletons && va.transliterated != info.transliterated;
-                    let aligned = match if cross { (qx, c_across) } else { (qc, c_cover) } {
+                    let (pairs, multi_q, multi_p) = if cross {
+                        (&pw_across, &across_q, &across_p)
+                    } else {
+                        (&pw, &best_q, &best_p)
+                    };
+                    // Each token at its best partner in the other variant.
+                    let cell = |qi: u32, pj: u32| pairs[pj as usize * qn + qi as usize];
+                    let q_best = |qi: u32| {
+                        vid.iter()
+                            .fold(multi_q[qi as usize], |m, &pj| m.max(cell(qi, pj)))
+                    };
+                    let p_best = |pj: u32| {
+                        ids.iter()
+                            .fold(multi_p[pj as usize], |m, &qi| m.max(cell(qi, pj)))
+                    };
+                    let a = cover(w.iter().copied(), ids.iter().map(|&qi| q_best(qi)));
+                    let c = cover(
+                        vid.iter().map(|&pj| c_weights[pj as usize]),
+                        vid.iter().map(|&pj| p_best(pj)),
+                    );
+                    let aligned = match (a, c) {
                         (Some(a), Some(c)) => coverage_score(a, c, schema),
                         _ => 0.0,
                     };
@@ -695,14 +715,13 @@ impl PartyBounds {
     }
 }
 
-/// Weighted share of a variant's tokens (weights `w`, ids `ids`) at their
-/// best similarities; `None` when the weights sum to nothing (the scorer
-/// then gives 0).
-fn cover(w: impl Iterator<Item = f64>, ids: &[u32], best: &[f64]) -> Option<f64> {
+/// Weighted share of a variant's tokens (weights `w`) at the similarities
+/// `best`; `None` when the weights sum to nothing (the scorer then gives 0).
+fn cover(w: impl Iterator<Item = f64>, best: impl Iterator<Item = f64>) -> Option<f64> {
     let (mut total, mut got) = (0.0, 0.0);
-    for (w, &id) in w.zip(ids) {
+    for (w, b) in w.zip(best) {
         total += w;
-        got += w * best[id as usize];
+        got += w * b;
     }
     (total > 0.0).then(|| got / total)
 }
