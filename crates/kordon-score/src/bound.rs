@@ -867,18 +867,30 @@ mod tests {
         }
     }
 
+    /// Parties named by the second names of `size` consecutive shared
+    /// pairs, each with queries of those pairs' first names.
+    fn parties_and_queries(size: usize) -> Vec<(Schema, PreparedEntity, Vec<PreparedQuery>)> {
+        shared_pairs()
+            .chunks(size)
+            .map(|chunk| {
+                let schema = chunk[0].0;
+                let names: Vec<&str> = chunk.iter().map(|(_, _, b)| b.as_str()).collect();
+                let queries = chunk
+                    .iter()
+                    .map(|(_, a, _)| PreparedQuery::new(a, Some(schema), &[], None, &[]))
+                    .collect();
+                (schema, party(schema, &names), queries)
+            })
+            .collect()
+    }
+
     /// Parties of several names share one token table, so that one name's
     /// words and readings bound another's: bounds must hold for each name.
     #[test]
     fn bounds_hold_for_parties_of_many_names() {
-        let pairs = shared_pairs();
-        for chunk in pairs.chunks(5) {
-            let schema = chunk[0].0;
-            let names: Vec<&str> = chunk.iter().map(|(_, _, b)| b.as_str()).collect();
-            let e = party(schema, &names);
-            for (_, a, _) in chunk {
-                let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
-                check_pairs(&q, &e, schema);
+        for (schema, e, queries) in parties_and_queries(5) {
+            for q in &queries {
+                check_pairs(q, &e, schema);
             }
         }
     }
@@ -888,13 +900,8 @@ mod tests {
     /// parties below it.
     #[test]
     fn pruned_scores_equal_full_comparison() {
-        let pairs = shared_pairs();
-        for chunk in pairs.chunks(4) {
-            let schema = chunk[0].0;
-            let names: Vec<&str> = chunk.iter().map(|(_, _, b)| b.as_str()).collect();
-            let e = party(schema, &names);
-            for (_, a, _) in chunk {
-                let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
+        for (schema, e, queries) in parties_and_queries(4) {
+            for q in &queries {
                 let full = e
                     .names
                     .iter()
@@ -908,11 +915,11 @@ mod tests {
                         }
                     })
                     .fold(0.0, f64::max);
-                let ex = score_entity(&q, &e, &UniformWeights);
-                assert_eq!(ex.name_score, full, "{a:?} against {names:?}");
+                let ex = score_entity(q, &e, &UniformWeights);
+                assert_eq!(ex.name_score, full, "{:?}", q.name);
                 for min in [0.5, 0.72, 0.9] {
-                    let kept = score_entity_at_least(&q, &e, &UniformWeights, min);
-                    assert_eq!(kept.is_some(), ex.score >= min, "{a:?} at {min}");
+                    let kept = score_entity_at_least(q, &e, &UniformWeights, min);
+                    assert_eq!(kept.is_some(), ex.score >= min, "{:?} at {min}", q.name);
                     if let Some(k) = kept {
                         assert_eq!(k, ex);
                     }
