@@ -287,47 +287,42 @@ pub fn score_entity_at_least(
         };
         min - date - country
     };
-    let mut best: Option<BestName> = None;
-    let hopeless =
-        names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
-            let bounds = bound::PartyBounds::new(q, &q_weights, e, effective);
-            if bounds.best() < name_floor {
-                return true;
-            }
-            // Names most likely to score high first, so that the best so far
-            // rules out the rest without aligning them.
-            let mut order: smallvec::SmallVec<[usize; 8]> = (0..e.names.len()).collect();
-            order.sort_by(|&a, &b| bounds.name(b).total_cmp(&bounds.name(a)).then(a.cmp(&b)));
-            for idx in order {
-                let floor = best.map_or(name_floor, |(b, _, _)| b.max(name_floor));
-                if bounds.name(idx) < floor {
-                    break;
-                }
-                let (an, kind) = &e.names[idx];
-                let pair = names::best_variant_pair_cached(
-                    (&q.analyzed, q.tokens.name_ids(0)),
-                    &q_weights,
-                    (an, e.tokens.name_ids(idx)),
-                    e.tokens.weights(),
-                    effective,
-                    w,
-                    cache,
-                    Some((bounds.pairs(idx), floor)),
-                );
-                let mut s = pair.map_or(0.0, |b| b.0);
-                if kind.is_weak() {
-                    s *= 0.999;
-                }
-                // Ties go to the earlier name, whatever order names are tried in.
-                if best.is_none_or(|(b, i, _)| s > b || (s == b && idx < i)) {
-                    best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
-                }
-            }
-            false
-        });
-    if hopeless {
+    let bounds = bound::PartyBounds::new(q, &q_weights, e, effective);
+    if bounds.best() < name_floor {
         return None;
     }
+    let mut best: Option<BestName> = None;
+    names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
+        // Names most likely to score high first, so that the best so far
+        // rules out the rest without aligning them.
+        let mut order: smallvec::SmallVec<[usize; 8]> = (0..e.names.len()).collect();
+        order.sort_by(|&a, &b| bounds.name(b).total_cmp(&bounds.name(a)).then(a.cmp(&b)));
+        for idx in order {
+            let floor = best.map_or(name_floor, |(b, _, _)| b.max(name_floor));
+            if bounds.name(idx) < floor {
+                break;
+            }
+            let (an, kind) = &e.names[idx];
+            let pair = names::best_variant_pair_cached(
+                (&q.analyzed, q.tokens.name_ids(0)),
+                &q_weights,
+                (an, e.tokens.name_ids(idx)),
+                e.tokens.weights(),
+                effective,
+                w,
+                cache,
+                Some((bounds.pairs(idx), floor)),
+            );
+            let mut s = pair.map_or(0.0, |b| b.0);
+            if kind.is_weak() {
+                s *= 0.999;
+            }
+            // Ties go to the earlier name, whatever order names are tried in.
+            if best.is_none_or(|(b, i, _)| s > b || (s == b && idx < i)) {
+                best = Some((s, idx, pair.map(|(_, i, j)| (i, j))));
+            }
+        }
+    });
     let idx = best.map_or(usize::MAX, |(_, idx, _)| idx);
     let name_score = best.map_or(0.0, |(s, _, _)| s);
     let matched_kind = e.names.get(idx).map(|(_, kind)| *kind);
