@@ -380,8 +380,11 @@ impl<'t> Shape<'t> {
 /// Best similarities of a set of tokens, by id.
 type Best = SmallVec<[f64; 32]>;
 
-/// Bounds of token pairs, party token major.
-type Matrix = SmallVec<[f64; 128]>;
+thread_local! {
+    /// Bounds of token pairs, party token major, within and across scripts:
+    /// kept per thread, since a party with many aliases needs thousands.
+    static MATRICES: std::cell::Cell<(Vec<f64>, Vec<f64>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
 
 /// Upper bounds of one query against one party: per name, and per variant
 /// pair of each name (party variant major, query variant minor).
@@ -407,7 +410,9 @@ impl PartyBounds {
         // Most parties have few distinct tokens: these stay on the stack.
         // `pw` holds the bound of each (party token, query token) pair;
         // `best_q` and `best_p` what readings over several words may give.
-        let mut pw: Matrix = smallvec::smallvec![0.0; qn * pn];
+        let (mut pw, mut pw_across) = MATRICES.take();
+        pw.clear();
+        pw.resize(qn * pn, 0.0);
         let mut best_q: Best = smallvec::smallvec![0.0; qn];
         let mut best_p: Best = smallvec::smallvec![0.0; pn];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
@@ -558,10 +563,11 @@ impl PartyBounds {
             .map(|(name, _)| lenient_pair(&q.analyzed, name))
             .collect();
         let across = lenient.iter().any(|l| l.skeletons);
-        let (mut across_q, mut across_p) = (best_q.clone(), best_p.clone());
-        let mut pw_across = Matrix::new();
+        let (mut across_q, mut across_p) = (Best::new(), Best::new());
         if across {
-            pw_across = pw.clone();
+            pw_across.clone_from(&pw);
+            across_q.clone_from(&best_q);
+            across_p.clone_from(&best_p);
             let labials = lenient.iter().any(|l| l.arabic_labials);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 for (qi, qt) in q_tokens.iter().enumerate() {
@@ -696,6 +702,7 @@ impl PartyBounds {
             bounds.names.push(name_best);
         }
         bounds.starts.push(bounds.pairs.len());
+        MATRICES.set((pw, pw_across));
         bounds
     }
 
