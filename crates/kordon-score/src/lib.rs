@@ -15,6 +15,11 @@
 //! 3. Identifier equal (normalised, at least 4 characters): at least 0.95.
 //! 4. Birth/incorporation date overlapping: +0.05; all given dates more than
 //!    one year apart: −0.15. Country shared: +0.03; all countries differ: −0.05.
+//!
+//! Screening asks only for scores that reach a threshold
+//! ([`score_entity_at_least`]): upper bounds of each name comparison (module
+//! `bound`) let it skip parties and name variants that cannot reach it,
+//! without changing any score it returns.
 
 mod bound;
 pub mod eval;
