@@ -8,12 +8,9 @@ use kordon_screen::PartyScreener;
 
 fn main() {
     let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
-    let mut entities = Vec::new();
-    for input in kordon_sources::discover(&paths).expect("discover") {
-        match kordon_sources::parse_to_vec(&input) {
-            Ok((mut e, _)) => entities.append(&mut e),
-            Err(e) => eprintln!("{e}"),
-        }
+    let (entities, failed) = kordon_sources::parse_paths(&paths).expect("discover");
+    for e in failed {
+        eprintln!("{e}");
     }
     let queries = typo_queries(&entities, 2000);
     let screener = PartyScreener::build(entities);

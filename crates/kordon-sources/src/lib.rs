@@ -137,3 +137,20 @@ pub fn parse_to_vec(input: &SourceInput) -> Result<(Vec<Entity>, ParseReport), S
     })?;
     Ok((out, report))
 }
+
+/// Every entity of every list found under `paths` (see [`discover`]), for
+/// benchmarks and examples: a list that fails to parse is left out, and its
+/// error returned alongside.
+pub fn parse_paths(
+    paths: &[std::path::PathBuf],
+) -> Result<(Vec<Entity>, Vec<SourceError>), SourceError> {
+    let mut entities = Vec::new();
+    let mut failed = Vec::new();
+    for input in discover(paths)? {
+        match parse_to_vec(&input) {
+            Ok((mut e, _)) => entities.append(&mut e),
+            Err(e) => failed.push(e),
+        }
+    }
+    Ok((entities, failed))
+}
