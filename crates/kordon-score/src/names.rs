@@ -496,6 +496,10 @@ fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
         .collect()
 }
 
+/// Match the tokens of two variants: readings over several words first, then
+/// one token to one token, best similarity first. A new way for a token to
+/// gain similarity must be added to the bounds (`bound.rs`) too, or they
+/// would undercount it; their tests compare both on the shared pair files.
 fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alignment {
     let mut sim_a: TokenNumbers = smallvec![0.0; a.len()];
     let mut sim_b: TokenNumbers = smallvec![0.0; b.len()];
@@ -881,7 +885,8 @@ fn record(
     });
 }
 
-/// Score one variant pair.
+/// Score one variant pair. Every rule after the coverage score only lowers
+/// it: the bounds (`bound.rs`) rely on that.
 fn score_variants(
     a: &NameVariant,
     b: &NameVariant,
