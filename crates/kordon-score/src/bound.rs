@@ -7,15 +7,16 @@
 //! other side, or that of a reading over several words (acronym, words
 //! written together, a concept written as several words, a place adjective)
 //! wherever such a reading is possible at all. Possibility is checked
-//! coarsely, and never missed: a bound may be loose, never low. Names that
-//! meet across scripts with consonant skeletons (where readings are looser
-//! still) are not bounded. The unit tests check every bound against the exact
-//! score on the shared pair files.
+//! coarsely, and never missed: a bound may be loose, never low. Names met
+//! from another script that leaves vowels out get a second set of bounds with
+//! the scorer's looser readings there (consonant skeletons, any two words
+//! written together, the Arabic b read as p). The unit tests check every
+//! bound against the exact score on the shared pair files.
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    lenient_pair, segment_factor, similarity_with, skeleton_similarity, JoinedSize, Spelled,
-    TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
+    lenient_pair, segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
+    ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -49,7 +50,6 @@ pub(crate) struct QueryOutline {
 impl QueryOutline {
     /// The outline of `name` (the query), whose token table is `table`.
     pub(crate) fn new(name: &AnalyzedName, table: &crate::TokenTable) -> QueryOutline {
-        let ids = table.name_ids(0);
         let mut runs = QueryOutline {
             spellings: table
                 .tokens(|_| name)
@@ -58,10 +58,7 @@ impl QueryOutline {
                 .collect(),
             ..QueryOutline::default()
         };
-        let mut start = 0;
-        for v in &name.variants {
-            let ids = &ids[start..start + v.tokens.len()];
-            start += v.tokens.len();
+        for (v, ids) in name.variants.iter().zip(table.variant_ids(0)) {
             runs.concept
                 .extend(concept_run_tokens(&v.tokens).map(|k| ids[k]));
             acronym_runs(&v.tokens, |initials, run| {
@@ -105,12 +102,8 @@ pub(crate) fn party_concept_tokens(
 ) -> Box<[u32]> {
     let mut out = Vec::new();
     for (n, (name, _)) in names.iter().enumerate() {
-        let ids = table.name_ids(n);
-        let mut start = 0;
-        for v in &name.variants {
-            let vid = &ids[start..start + v.tokens.len()];
-            start += v.tokens.len();
-            out.extend(concept_run_tokens(&v.tokens).map(|k| vid[k]));
+        for (v, ids) in name.variants.iter().zip(table.variant_ids(n)) {
+            out.extend(concept_run_tokens(&v.tokens).map(|k| ids[k]));
         }
     }
     out.sort_unstable();
@@ -218,12 +211,7 @@ fn acronym_shaped(t: &Token) -> bool {
 /// per token rather than once per pair.
 struct Shape<'t> {
     token: &'t Token,
-    /// A word of two letters or more in ASCII: only such tokens have their
-    /// letters counted.
-    plain: bool,
-    text: Letters,
-    /// The romanisation-folded spelling.
-    roman: Letters,
+    letters: Spellings,
 }
 
 /// Length, letter set and letter counts of an ASCII word. Letters share a
@@ -288,8 +276,11 @@ impl Letters {
 /// keeps for every party it is compared with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Spellings {
+    /// A word of two letters or more in ASCII: only such tokens have their
+    /// letters counted.
     plain: bool,
     text: Letters,
+    /// The romanisation-folded spelling.
     roman: Letters,
 }
 
@@ -322,16 +313,10 @@ impl Spellings {
 }
 
 impl<'t> Shape<'t> {
-    fn of(t: &'t Token) -> Shape<'t> {
-        Shape::with(t, &Spellings::of(t))
-    }
-
-    fn with(token: &'t Token, s: &Spellings) -> Shape<'t> {
+    fn of(token: &'t Token) -> Shape<'t> {
         Shape {
             token,
-            plain: s.plain,
-            text: s.text,
-            roman: s.roman,
+            letters: Spellings::of(token),
         }
     }
 
@@ -343,29 +328,31 @@ impl<'t> Shape<'t> {
     fn unrelated(&self, other: &Shape) -> bool {
         let (a, b) = (self.token, other.token);
         let word = |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Generic);
-        if !self.plain || !other.plain || !word(a) || !word(b) {
+        let (x, y) = (&self.letters, &other.letters);
+        if !x.plain || !y.plain || !word(a) || !word(b) {
             return false;
         }
         if a.class == b.class && a.key.is_some() && a.key == b.key {
             return false;
         }
-        if !self.text.far_from(&other.text) {
+        if !x.text.far_from(&y.text) {
             return false;
         }
         let romanised =
             !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text);
-        !romanised || self.roman.far_from(&other.roman)
+        !romanised || x.roman.far_from(&y.roman)
     }
 
     /// An upper bound of the tokens' similarity within one script.
     fn ceiling(&self, other: &Shape) -> f64 {
         let (a, b) = (self.token, other.token);
+        let (lx, ly) = (&self.letters, &other.letters);
         similarity_with(a, b, false, |spelled, need| {
             let (x, y, sx, sy) = match spelled {
-                Spelled::Text => (&self.text, &other.text, &a.text, &b.text),
-                Spelled::Roman => (&self.roman, &other.roman, &a.roman, &b.roman),
+                Spelled::Text => (&lx.text, &ly.text, &a.text, &b.text),
+                Spelled::Roman => (&lx.roman, &ly.roman, &a.roman, &b.roman),
             };
-            if self.plain && other.plain {
+            if lx.plain && ly.plain {
                 fuzzy_ceiling(x.len, y.len, x.least_edits(y), need)
             } else {
                 // Letters counted in characters; no bound on the edits.
@@ -377,8 +364,9 @@ impl<'t> Shape<'t> {
     }
 }
 
-/// Best similarities of a set of tokens, by id.
-type Best = SmallVec<[f64; 32]>;
+/// What readings over several words may give each token of a set, by id
+/// (most parties have few distinct tokens: these stay on the stack).
+type Readings = SmallVec<[f64; 32]>;
 
 thread_local! {
     /// Bounds of token pairs, party token major, within and across scripts:
@@ -407,14 +395,14 @@ impl PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
         let (qn, pn) = (q_tokens.len(), p_tokens.len());
-        // Most parties have few distinct tokens: these stay on the stack.
         // `pw` holds the bound of each (party token, query token) pair;
-        // `best_q` and `best_p` what readings over several words may give.
+        // `readings_q` and `readings_p` what readings over several words may
+        // give each token.
         let (mut pw, mut pw_across) = MATRICES.take();
         pw.clear();
         pw.resize(qn * pn, 0.0);
-        let mut best_q: Best = smallvec::smallvec![0.0; qn];
-        let mut best_p: Best = smallvec::smallvec![0.0; pn];
+        let mut readings_q: Readings = smallvec::smallvec![0.0; qn];
+        let mut readings_p: Readings = smallvec::smallvec![0.0; pn];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
 
         // Each token pair, one token to one token. Most pairs are two
@@ -423,7 +411,7 @@ impl PartyBounds {
         let q_shapes: SmallVec<[Shape; 16]> = q_tokens
             .iter()
             .zip(&q.outline.spellings)
-            .map(|(t, s)| Shape::with(t, s))
+            .map(|(&token, &letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
             let p_shape = Shape::of(pt);
@@ -451,23 +439,23 @@ impl PartyBounds {
         // Concepts written as several words, and single concept words that
         // may meet such a run on the other side.
         for &id in &q.outline.concept {
-            best_q[id as usize] = 1.0;
+            readings_q[id as usize] = 1.0;
         }
         for &id in e.concept_tokens.iter() {
-            best_p[id as usize] = 1.0;
+            readings_p[id as usize] = 1.0;
         }
         let single = |t: &Token| t.class == TokenClass::Generic && t.key.is_some();
         if !e.concept_tokens.is_empty() {
             for (qi, qt) in q_tokens.iter().enumerate() {
                 if single(qt) {
-                    best_q[qi] = 1.0;
+                    readings_q[qi] = 1.0;
                 }
             }
         }
         if !q.outline.concept.is_empty() {
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if single(pt) {
-                    best_p[pj] = 1.0;
+                    readings_p[pj] = 1.0;
                 }
             }
         }
@@ -480,15 +468,15 @@ impl PartyBounds {
             }
             if acronym_shaped(pt) {
                 for (_, run) in q.outline.acronyms.iter().filter(|(a, _)| *a == pt.text) {
-                    raise(&mut best_p[pj], ACRONYM_SIMILARITY);
+                    raise(&mut readings_p[pj], ACRONYM_SIMILARITY);
                     run.iter()
-                        .for_each(|&id| raise(&mut best_q[id as usize], ACRONYM_SIMILARITY));
+                        .for_each(|&id| raise(&mut readings_q[id as usize], ACRONYM_SIMILARITY));
                 }
             }
             if pt.text.len() >= 5 {
                 for (_, run) in q.outline.joined.iter().filter(|(j, _)| joined_reads(j, pt)) {
-                    best_p[pj] = 1.0;
-                    run.iter().for_each(|&id| best_q[id as usize] = 1.0);
+                    readings_p[pj] = 1.0;
+                    run.iter().for_each(|&id| readings_q[id as usize] = 1.0);
                 }
             }
         }
@@ -531,9 +519,9 @@ impl PartyBounds {
                             if acr && first(&t.initials) == first(word) {
                                 acronym_runs_from(&v.tokens, k, |initials, run| {
                                     if initials == word.as_str() {
-                                        raise(&mut best_q[qi], ACRONYM_SIMILARITY);
+                                        raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
                                         vid[run].iter().for_each(|&id| {
-                                            raise(&mut best_p[id as usize], ACRONYM_SIMILARITY)
+                                            raise(&mut readings_p[id as usize], ACRONYM_SIMILARITY)
                                         });
                                     }
                                 });
@@ -541,8 +529,10 @@ impl PartyBounds {
                             if joined && first(&t.text) == first(word) {
                                 joined_runs_from(&v.tokens, k, |j, run| {
                                     if joined_reads(j, q_tokens[qi]) {
-                                        best_q[qi] = 1.0;
-                                        vid[run].iter().for_each(|&id| best_p[id as usize] = 1.0);
+                                        readings_q[qi] = 1.0;
+                                        vid[run]
+                                            .iter()
+                                            .for_each(|&id| readings_p[id as usize] = 1.0);
                                     }
                                 });
                             }
@@ -552,22 +542,21 @@ impl PartyBounds {
             }
         }
 
-        // Coverage of each query variant at best.
         // Names in a script that leaves vowels out, met from another script,
         // are compared more leniently (consonant skeletons, looser joined
-        // words, the Arabic b read as p): their tokens get a second set of
-        // best similarities.
+        // words, the Arabic b read as p): their token pairs and readings get
+        // a second set of bounds.
         let lenient: SmallVec<[crate::names::Leniency; 8]> = e
             .names
             .iter()
             .map(|(name, _)| lenient_pair(&q.analyzed, name))
             .collect();
         let across = lenient.iter().any(|l| l.skeletons);
-        let (mut across_q, mut across_p) = (Best::new(), Best::new());
+        let (mut across_q, mut across_p) = (Readings::new(), Readings::new());
         if across {
             pw_across.clone_from(&pw);
-            across_q.clone_from(&best_q);
-            across_p.clone_from(&best_p);
+            across_q.clone_from(&readings_q);
+            across_p.clone_from(&readings_p);
             let labials = lenient.iter().any(|l| l.arabic_labials);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 for (qi, qt) in q_tokens.iter().enumerate() {
@@ -632,21 +621,12 @@ impl PartyBounds {
             }
         }
 
-        // Each query variant's token ids.
-        let mut q_ids: SmallVec<[&[u32]; 4]> = SmallVec::new();
-        let mut q_start = 0;
-        for v in &q.analyzed.variants {
-            q_ids.push(&q.tokens.name_ids(0)[q_start..q_start + v.tokens.len()]);
-            q_start += v.tokens.len();
-        }
         let c_weights = e.tokens.weights();
         let mut bounds = PartyBounds {
             names: SmallVec::new(),
             pairs: SmallVec::new(),
             starts: SmallVec::new(),
         };
-        let q_joined: SmallVec<[JoinedSize; 4]> =
-            q.analyzed.variants.iter().map(JoinedSize::of).collect();
         for (n, (name, _)) in e.names.iter().enumerate() {
             bounds.starts.push(bounds.pairs.len());
             let variants = e.tokens.name_variants(n);
@@ -654,30 +634,24 @@ impl PartyBounds {
             let mut name_best = 0.0f64;
             for vi in variants {
                 let (info, vid) = e.tokens.variant(vi);
-                for (((va, &ids), w), qj) in q
-                    .analyzed
-                    .variants
-                    .iter()
-                    .zip(&q_ids)
-                    .zip(q_weights)
-                    .zip(&q_joined)
-                {
+                for ((i, va), w) in q.analyzed.variants.iter().enumerate().zip(q_weights) {
+                    let (q_info, ids) = q.tokens.variant(i);
                     // The scorer's own test for comparing across scripts.
                     let cross = lenient[n].skeletons && va.transliterated != info.transliterated;
-                    let (pairs, multi_q, multi_p) = if cross {
+                    let (pairs, q_readings, p_readings) = if cross {
                         (&pw_across, &across_q, &across_p)
                     } else {
-                        (&pw, &best_q, &best_p)
+                        (&pw, &readings_q, &readings_p)
                     };
                     // Each token at its best partner in the other variant.
                     let cell = |qi: u32, pj: u32| pairs[pj as usize * qn + qi as usize];
                     let q_best = |qi: u32| {
                         vid.iter()
-                            .fold(multi_q[qi as usize], |m, &pj| m.max(cell(qi, pj)))
+                            .fold(q_readings[qi as usize], |m, &pj| m.max(cell(qi, pj)))
                     };
                     let p_best = |pj: u32| {
                         ids.iter()
-                            .fold(multi_p[pj as usize], |m, &qi| m.max(cell(qi, pj)))
+                            .fold(p_readings[pj as usize], |m, &qi| m.max(cell(qi, pj)))
                     };
                     let a = cover(w.iter().copied(), ids.iter().map(|&qi| q_best(qi)));
                     let c = cover(
@@ -688,7 +662,7 @@ impl PartyBounds {
                         (Some(a), Some(c)) => coverage_score(a, c, schema),
                         _ => 0.0,
                     };
-                    let joined = if qj.may_score(&info.joined) {
+                    let joined = if q_info.joined.may_score(&info.joined) {
                         joined_score(va, &name.variants[vi - first_variant])
                     } else {
                         0.0
@@ -776,7 +750,7 @@ mod tests {
     /// Every variant pair's exact score (each scored alone through the
     /// pruning hook) is at most its bound.
     fn check_pairs(q: &PreparedQuery, e: &PreparedEntity, schema: Schema) {
-        let q_weights = q.tokens.variant_weights(&q.analyzed);
+        let q_weights = q.tokens.variant_weights();
         SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
             let bounds = PartyBounds::new(q, &q_weights, e, schema);
             for (n, (name, _)) in e.names.iter().enumerate() {

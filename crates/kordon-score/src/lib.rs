@@ -209,7 +209,7 @@ impl PreparedQuery {
     /// Look the query's token weights up in `w`; [`score_entity`] must then
     /// be called with the same `w`.
     pub fn weigh(&mut self, w: &dyn TokenWeights) {
-        self.tokens = TokenTable::new(std::iter::once(&self.analyzed), w);
+        self.tokens.weigh(|_| &self.analyzed, w);
     }
 
     pub fn new(
@@ -274,7 +274,7 @@ pub fn score_entity_at_least(
     };
     // Best name; strong names preferred over weak aliases when they tie. Only
     // scores are compared here; the explanation is built for the winner alone.
-    let q_weights = q.tokens.variant_weights(&q.analyzed);
+    let q_weights = q.tokens.variant_weights();
     // The least name score that can still give a score of `min`: the other
     // evidence adds at most this much, unless an identifier agrees.
     let name_floor = if q.identifiers.iter().any(|i| e.identifiers.contains(i)) {

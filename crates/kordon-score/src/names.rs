@@ -1026,24 +1026,39 @@ pub(crate) const PLACE_ADJECTIVE_SIMILARITY: f64 = 0.9;
 /// another ("Muromskiy Zavod" = "Murom Plant"): unmatched words that differ
 /// only by a place adjective ending meet at 0.9.
 fn place_adjective_pass(a: &[Token], b: &[Token], al: &mut Alignment) {
+    pair_unmatched_words(
+        a,
+        b,
+        al,
+        (PLACE_ADJECTIVE_SIMILARITY, "place_adjective"),
+        |ta, tb| is_place_adjective(&ta.text, &tb.text) || is_place_adjective(&tb.text, &ta.text),
+    );
+}
+
+/// Each word of `a` left unmatched meets the first unmatched word of `b` it
+/// `meets`, at the given similarity, recorded as `how`.
+fn pair_unmatched_words(
+    a: &[Token],
+    b: &[Token],
+    al: &mut Alignment,
+    (similarity, how): (f64, &'static str),
+    meets: impl Fn(&Token, &Token) -> bool,
+) {
     for (i, ta) in a.iter().enumerate() {
         if al.sim_a[i] > 0.0 || ta.class != TokenClass::Word {
             continue;
         }
         let partner = b.iter().enumerate().position(|(j, tb)| {
-            al.sim_b[j] == 0.0
-                && tb.class == TokenClass::Word
-                && (is_place_adjective(&ta.text, &tb.text)
-                    || is_place_adjective(&tb.text, &ta.text))
+            al.sim_b[j] == 0.0 && tb.class == TokenClass::Word && meets(ta, tb)
         });
         if let Some(j) = partner {
-            al.sim_a[i] = PLACE_ADJECTIVE_SIMILARITY;
-            al.sim_b[j] = PLACE_ADJECTIVE_SIMILARITY;
+            al.sim_a[i] = similarity;
+            al.sim_b[j] = similarity;
             al.pairs.push(RawPair {
                 a: i..i + 1,
                 b: j..j + 1,
-                similarity: PLACE_ADJECTIVE_SIMILARITY,
-                how: "place_adjective",
+                similarity,
+                how,
             });
         }
     }
@@ -1077,30 +1092,14 @@ pub(crate) const LABIAL_SIMILARITY: f64 = 0.85;
 /// at 0.85. Only that way round: Arabic has f for f, and elsewhere b and p
 /// are two letters (folding them for all names raised false alarms).
 fn arabic_labial_pass(a: &[Token], b: &[Token], a_is_arabic: bool, al: &mut Alignment) {
-    for (i, ta) in a.iter().enumerate() {
-        if al.sim_a[i] > 0.0 || ta.class != TokenClass::Word || ta.skeleton.len() < 3 {
-            continue;
-        }
-        let partner = b.iter().enumerate().position(|(j, tb)| {
-            al.sim_b[j] == 0.0
-                && tb.class == TokenClass::Word
-                && if a_is_arabic {
-                    b_reads_p(ta, tb)
-                } else {
-                    b_reads_p(tb, ta)
-                }
-        });
-        if let Some(j) = partner {
-            al.sim_a[i] = LABIAL_SIMILARITY;
-            al.sim_b[j] = LABIAL_SIMILARITY;
-            al.pairs.push(RawPair {
-                a: i..i + 1,
-                b: j..j + 1,
-                similarity: LABIAL_SIMILARITY,
-                how: "skeleton",
-            });
-        }
-    }
+    pair_unmatched_words(a, b, al, (LABIAL_SIMILARITY, "skeleton"), |ta, tb| {
+        ta.skeleton.len() >= 3
+            && if a_is_arabic {
+                b_reads_p(ta, tb)
+            } else {
+                b_reads_p(tb, ta)
+            }
+    });
 }
 
 /// Whether the skeleton of `arabic` equals that of `other` once some of its
@@ -1202,7 +1201,7 @@ pub fn best_variant_pair(
     SimilarityCache::with(q_table.distinct(), c_table.distinct(), |cache| {
         best_variant_pair_cached(
             (q, q_table.name_ids(0)),
-            &q_table.variant_weights(q),
+            &q_table.variant_weights(),
             (c, c_table.name_ids(0)),
             c_table.weights(),
             schema,
@@ -1451,6 +1450,21 @@ impl TokenTable {
         (info, &self.ids[info.start as usize..end])
     }
 
+    /// Look every distinct token's weight up again in `w`; `names` are the
+    /// names the table was built from. Token ids stay as they were.
+    pub(crate) fn weigh<'n>(
+        &mut self,
+        names: impl Fn(usize) -> &'n AnalyzedName,
+        w: &dyn TokenWeights,
+    ) {
+        self.weights = self.tokens(names).iter().map(|t| weight(t, w)).collect();
+    }
+
+    /// Token ids of each variant of name `n`, in order.
+    pub(crate) fn variant_ids(&self, n: usize) -> impl Iterator<Item = &[u32]> {
+        self.name_variants(n).map(|i| self.variant(i).1)
+    }
+
     /// Each distinct token, by id, from `names` (the names the table was
     /// built from): each is found from where it first occurs, without
     /// walking every name.
@@ -1482,17 +1496,10 @@ impl TokenTable {
         &self.weights
     }
 
-    /// Per variant of `name` (the table's only name), its tokens' weights.
-    pub(crate) fn variant_weights(&self, name: &AnalyzedName) -> Vec<TokenNumbers> {
-        let mut ids = self.name_ids(0).iter();
-        name.variants
-            .iter()
-            .map(|v| {
-                ids.by_ref()
-                    .take(v.tokens.len())
-                    .map(|&id| self.weights[id as usize])
-                    .collect()
-            })
+    /// Per variant of the table's only name, its tokens' weights.
+    pub(crate) fn variant_weights(&self) -> Vec<TokenNumbers> {
+        self.variant_ids(0)
+            .map(|ids| ids.iter().map(|&id| self.weights[id as usize]).collect())
             .collect()
     }
 }
