@@ -256,6 +256,9 @@ impl PartyScreener {
         docs.sort_unstable();
         docs.dedup();
         let weights = self.weights();
+        let parties: Vec<&PreparedEntity> =
+            docs.iter().map(|&d| &self.prepared[d as usize]).collect();
+        kordon_score::warm_up(&parties);
         docs.into_iter()
             .filter(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)))
             .filter_map(|d| {
