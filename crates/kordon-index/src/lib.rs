@@ -120,7 +120,7 @@ thread_local! {
 struct Accumulator {
     /// Score per party; only touched slots are non-zero, and they are reset.
     scores: Vec<f32>,
-    /// Parties touched, in the order first touched.
+    /// Parties touched, in the order first touched, then scratch.
     touched: Vec<u32>,
     /// The touched parties with their scores, for selection.
     ranked: Vec<Candidate>,
@@ -236,7 +236,10 @@ impl CandidateIndex {
             touched,
             ranked,
         } = acc;
-        touched.clear();
+        // Whether a party is touched for the first time is a coin toss per
+        // posting: `touched` is written at every posting and its length
+        // advanced only for new parties, which costs no mispredicted branch.
+        let mut len = 0;
         for &(term, weight, trigram) in terms {
             let list = self.postings(term);
             if list.is_empty() {
@@ -247,16 +250,18 @@ impl CandidateIndex {
             }
             let idf = ((n as f32) / (list.len() as f32)).ln() + 1.0;
             let add = weight * idf;
+            if touched.len() < len + list.len() {
+                touched.resize(len + list.len(), 0);
+            }
             for &doc in list {
                 let slot = &mut scores[doc as usize];
-                if *slot == 0.0 {
-                    touched.push(doc);
-                }
+                touched[len] = doc;
+                len += usize::from(*slot == 0.0);
                 *slot += add;
             }
         }
         ranked.clear();
-        ranked.extend(touched.iter().map(|&doc| Candidate {
+        ranked.extend(touched[..len].iter().map(|&doc| Candidate {
             doc,
             score: std::mem::take(&mut scores[doc as usize]),
         }));
