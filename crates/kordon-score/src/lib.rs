@@ -237,6 +237,8 @@ pub struct PreparedQuery {
     tokens: TokenTable,
     /// What bounds need to know of the name, found once.
     outline: bound::QueryOutline,
+    /// Per variant, its tokens' weights, from `tokens`.
+    variant_weights: Vec<names::TokenNumbers>,
 }
 
 impl PreparedQuery {
@@ -244,6 +246,7 @@ impl PreparedQuery {
     /// be called with the same `w`.
     pub fn weigh(&mut self, w: &dyn TokenWeights) {
         self.tokens.weigh(|_| &self.analyzed, w);
+        self.variant_weights = self.tokens.variant_weights();
     }
 
     pub fn new(
@@ -259,6 +262,7 @@ impl PreparedQuery {
         PreparedQuery {
             name: name.to_string(),
             outline: bound::QueryOutline::new(&analyzed, &tokens),
+            variant_weights: tokens.variant_weights(),
             tokens,
             analyzed,
             schema,
@@ -308,7 +312,7 @@ pub fn score_entity_at_least(
     };
     // Best name; strong names preferred over weak aliases when they tie. Only
     // scores are compared here; the explanation is built for the winner alone.
-    let q_weights = q.tokens.variant_weights();
+    let q_weights = &q.variant_weights;
     // The least name score that can still give a score of `min`: the other
     // evidence adds at most this much, unless an identifier agrees.
     let name_floor = if q.identifiers.iter().any(|i| e.identifiers.contains(i)) {
@@ -326,7 +330,7 @@ pub fn score_entity_at_least(
         };
         min - date - country
     };
-    let bounds = bound::PartyBounds::new(q, &q_weights, e, effective);
+    let bounds = bound::PartyBounds::new(q, q_weights, e, effective);
     if bounds.best() < name_floor {
         return None;
     }
@@ -344,7 +348,7 @@ pub fn score_entity_at_least(
             let (an, kind) = &e.names[idx];
             let pair = names::best_variant_pair_cached(
                 (&q.analyzed, q.tokens.name_ids(0)),
-                &q_weights,
+                q_weights,
                 (an, e.tokens.name_ids(idx)),
                 e.tokens.weights(),
                 effective,
