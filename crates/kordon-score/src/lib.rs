@@ -19,7 +19,8 @@
 //! Screening asks only for scores that reach a threshold
 //! ([`score_entity_at_least`]): upper bounds of each name comparison (module
 //! `bound`) let it skip parties and name variants that cannot reach it,
-//! without changing any score it returns.
+//! without changing any score it returns. [`warm_up`] fetches a set of
+//! candidates' names from memory side by side before they are scored.
 
 mod bound;
 pub mod eval;

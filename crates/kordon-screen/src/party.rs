@@ -255,16 +255,14 @@ impl PartyScreener {
         }
         docs.sort_unstable();
         docs.dedup();
-        let weights = self.weights();
+        docs.retain(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)));
         let parties: Vec<&PreparedEntity> =
             docs.iter().map(|&d| &self.prepared[d as usize]).collect();
         kordon_score::warm_up(&parties);
-        docs.into_iter()
-            .filter(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)))
-            .filter_map(|d| {
-                score_entity_at_least(&q, &self.prepared[d as usize], &weights, min)
-                    .map(|ex| (d, ex))
-            })
+        let weights = self.weights();
+        docs.iter()
+            .zip(parties)
+            .filter_map(|(&d, e)| score_entity_at_least(&q, e, &weights, min).map(|ex| (d, ex)))
             .collect()
     }
 
