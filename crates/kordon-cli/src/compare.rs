@@ -33,18 +33,24 @@ pub struct EvalArgs {
 enum EvalCommand {
     /// Precision, recall and F1 on labelled name-pair files, at the default and
     /// at the best threshold, with the misses.
-    #[command(
-        after_help = "Reads `case_group,schema,name1,name2,is_match,...` files (anchor columns such as \
-baseline/score are evaluated alongside) and the positives-only `Query,Expected Match,...` form (`#` starts \
-a comment).\n\nExample:\n  kordon eval pairs ../shared/data/pairs/*.csv ../shared/data/pairs/nomenklatura/name_bench_cases.csv"
-    )]
+    #[command(after_help = "Reads three forms, told apart by their header:\n\
+  - `case_group,schema,name1,name2,is_match,...`: anchor columns such as baseline/score are \
+evaluated alongside;\n\
+  - `Query,Expected Match,...`: every row a match;\n\
+  - two name columns (`name1,name2`, `query_name,result_name` or `query,index`) with other \
+matchers' scores but no is_match: no precision or recall can be had, so kordon's ranking is \
+compared with each score column (Spearman) and the rows where they differ most are listed.\n\
+`#` starts a comment. Exits 1 if any file could not be read; the others are still reported.\n\n\
+Example:\n  kordon eval pairs ../shared/data/pairs/*.csv ../shared/data/pairs/nomenklatura/*.csv")]
     Pairs {
+        /// Pair files (CSV) in any of the forms below.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Evaluate at this threshold instead of the default.
         #[arg(long)]
         threshold: Option<f64>,
-        /// How many misses to list per file.
+        /// How many misses to list per file (for a file without labels: how
+        /// many rows where kordon's ranking and the file's differ most).
         #[arg(long, default_value_t = 20)]
         misses: usize,
         #[arg(long)]
@@ -92,19 +98,55 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode> {
         json,
     } = args.command;
     let threshold = threshold.unwrap_or(kordon_score::DEFAULT_THRESHOLD);
-    let mut reports = Vec::new();
+    let mut reports: Vec<serde_json::Value> = Vec::new();
     let mut failed = 0;
     for f in &files {
-        let pairs = match eval::read_pairs(f) {
+        let file = f.display().to_string();
+        let pairs = match eval::read_pair_file(f) {
             Ok(p) => p,
             Err(e) => {
                 // One unreadable file does not hide the others' results.
                 failed += 1;
-                eprintln!("error: {}: {e}", f.display());
+                eprintln!("error: {e}");
                 continue;
             }
         };
-        let report = eval::evaluate_pairs(&f.display().to_string(), &pairs, threshold);
+        let pairs = match pairs {
+            eval::PairFile::Labelled(pairs) => pairs,
+            eval::PairFile::Unlabelled(pairs) => {
+                let report = eval::compare_unlabelled(&file, &pairs, threshold);
+                if !json {
+                    println!("{}", report.summary());
+                    println!("    rows where kordon's ranking and the file's differ most:");
+                    for r in report.rows.iter().take(misses) {
+                        let theirs: Vec<String> =
+                            r.anchors.iter().map(|(c, v)| format!("{c}={v}")).collect();
+                        println!(
+                            "    {:.3} [{}] {:?} vs {:?}{}",
+                            r.score,
+                            theirs.join(" "),
+                            r.name1,
+                            r.name2,
+                            r.note
+                                .as_deref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        );
+                    }
+                    if report.rows.len() > misses {
+                        println!(
+                            "    ... {} more rows (--misses N to list them)",
+                            report.rows.len() - misses
+                        );
+                    }
+                }
+                let mut value = serde_json::to_value(&report)?;
+                value["form"] = "unlabelled".into();
+                reports.push(value);
+                continue;
+            }
+        };
+        let report = eval::evaluate_pairs(&file, &pairs, threshold);
         if !json {
             println!("{}", report.summary());
             for m in report.misses.iter().take(misses) {
@@ -124,7 +166,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode> {
                 );
             }
         }
-        reports.push(report);
+        reports.push(serde_json::to_value(&report)?);
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);

@@ -255,3 +255,44 @@ fn goods_shipments_and_scan_on_the_demo() {
         );
     }
 }
+
+/// `eval pairs` runs over every shared pair file: labelled ones get F1,
+/// unlabelled ones a rank comparison, and an unreadable file fails the run
+/// without hiding the others.
+#[test]
+fn eval_pairs_reads_every_shared_pair_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        "pairs/cascade-name-pairs.shared.csv",
+        "pairs/algorithm-comparison.csv",
+        "pairs/nomenklatura/ofac_fixtures.csv",
+        "pairs/nomenklatura/name_bench_cases.csv",
+    ];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| shared(f).display().to_string())
+        .collect();
+    let mut args = vec!["eval", "pairs", "--json"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = kordon(tmp.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let reports: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 4);
+    assert!(reports[0]["f1"].as_f64().unwrap() > 0.85);
+    assert_eq!(reports[1]["form"], "unlabelled");
+    assert_eq!(reports[1]["agreement"].as_array().unwrap().len(), 12);
+    assert_eq!(reports[2]["n"], 170);
+    assert!(reports[3]["f1"].as_f64().unwrap() > 0.85);
+
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, "id,caption\n1,ACME\n").unwrap();
+    let o = kordon(
+        tmp.path(),
+        &["eval", "pairs", bad.to_str().unwrap(), paths[1].as_str()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("bad.csv: unsupported header"), "{out}");
+    assert!(out.contains("Spearman vs jw"), "{out}");
+}

@@ -1,14 +1,19 @@
-//! Accuracy evaluation on labelled name-pair files.
+//! Accuracy evaluation on name-pair files.
 //!
-//! Two CSV forms are read, recognised by their header:
+//! Three CSV forms are read, recognised by their header:
 //! - pair form (nomenklatura `name_bench` cases and frozen runs, watchman
 //!   cascade files): columns `name1`, `name2`, `is_match`, optionally `schema`,
 //!   and optionally anchor columns holding another matcher's output
 //!   (`score`, `baseline`, `predicted_match`);
-//! - positives-only form: `Query,Expected Match,...`, every row a true match,
-//!   lines starting with `#` are comments.
+//! - positives-only form: `Query,Expected Match,...`, every row a true match;
+//! - unlabelled form: two name columns (`name1,name2`, `query_name,result_name`
+//!   or `query,index`) and other matchers' scores, but no answer (OFAC's
+//!   own search scores, watchman's algorithm comparison). Without labels
+//!   there is no precision or recall: kordon's scores are ranked against
+//!   each score column instead ([`compare_unlabelled`]).
 //!
-//! Anything else is an error naming the file and the header found.
+//! Lines starting with `#` are comments in every form. Anything else is an
+//! error naming the file and the header found.
 
 use crate::{compare, DEFAULT_THRESHOLD};
 use kordon_model::Schema;
@@ -119,8 +124,48 @@ pub struct EvalReport {
     pub misses: Vec<Miss>,
 }
 
-/// Read a labelled file in either supported form.
+/// One row of an unlabelled file: two names and the file's own scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnlabelledPair {
+    pub name1: String,
+    pub name2: String,
+    /// The row's `note` column, if the file has one.
+    pub note: Option<String>,
+    /// Score columns of the file: (column, value).
+    pub anchors: Vec<(String, f64)>,
+}
+
+/// What a pair file holds.
+#[derive(Debug, Clone)]
+pub enum PairFile {
+    /// Pairs with an answer: the pair form and the positives-only form.
+    Labelled(Vec<LabelledPair>),
+    /// Pairs with other matchers' scores but no answer.
+    Unlabelled(Vec<UnlabelledPair>),
+}
+
+/// Name columns of the unlabelled form, in the order tried.
+const UNLABELLED_NAMES: [(&str, &str); 3] = [
+    ("name1", "name2"),
+    ("query_name", "result_name"),
+    ("query", "index"),
+];
+
+/// Read a labelled file in either labelled form; an unlabelled file is an
+/// error here (see [`read_pair_file`]).
 pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
+    match read_pair_file(path)? {
+        PairFile::Labelled(pairs) => Ok(pairs),
+        PairFile::Unlabelled(_) => Err(EvalError::Format {
+            file: path.display().to_string(),
+            message: "no is_match column: the file scores pairs but does not say which match"
+                .into(),
+        }),
+    }
+}
+
+/// Read a pair file in any supported form.
+pub fn read_pair_file(path: &Path) -> Result<PairFile, EvalError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| EvalError::Format {
         file: file.clone(),
@@ -147,8 +192,8 @@ pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(name))
     };
-    let mut out = Vec::new();
     if let (Some(n1), Some(n2), Some(m)) = (col("name1"), col("name2"), col("is_match")) {
+        let mut out = Vec::new();
         let schema_col = col("schema");
         let anchor_cols: Vec<(String, usize)> = ["score", "baseline", "predicted_match"]
             .iter()
@@ -189,9 +234,10 @@ pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
                 anchors,
             });
         }
-        return Ok(out);
+        return Ok(PairFile::Labelled(out));
     }
     if let (Some(q), Some(e)) = (col("query"), col("expected match")) {
+        let mut out = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|source| EvalError::Csv {
                 file: file.clone(),
@@ -212,12 +258,64 @@ pub fn read_pairs(path: &Path) -> Result<Vec<LabelledPair>, EvalError> {
                 anchors: Vec::new(),
             });
         }
-        return Ok(out);
+        return Ok(PairFile::Labelled(out));
+    }
+    if let Some((n1, n2)) = UNLABELLED_NAMES
+        .iter()
+        .find_map(|(a, b)| col(a).zip(col(b)))
+    {
+        let records = rdr
+            .records()
+            .enumerate()
+            .map(|(line, rec)| {
+                rec.map_err(|source| EvalError::Csv {
+                    file: file.clone(),
+                    source,
+                })
+                .map(|r| (line + 1, r))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Score columns: every other column whose values are all numbers.
+        let note = col("note");
+        let score_cols: Vec<usize> = (0..headers.len())
+            .filter(|&i| i != n1 && i != n2 && Some(i) != note)
+            .filter(|&i| {
+                let mut values = records
+                    .iter()
+                    .map(|(_, r)| r.get(i).unwrap_or("").trim())
+                    .filter(|v| !v.is_empty())
+                    .peekable();
+                values.peek().is_some() && values.all(|v| v.parse::<f64>().is_ok())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(records.len());
+        for (line, rec) in &records {
+            let get = |i: usize| rec.get(i).unwrap_or("").trim();
+            if get(n1).is_empty() || get(n2).is_empty() {
+                return Err(EvalError::Format {
+                    file,
+                    message: format!(
+                        "record {line}: column {:?} or {:?} is empty",
+                        &headers[n1], &headers[n2]
+                    ),
+                });
+            }
+            out.push(UnlabelledPair {
+                name1: get(n1).to_string(),
+                name2: get(n2).to_string(),
+                note: note.map(|i| get(i).to_string()).filter(|n| !n.is_empty()),
+                anchors: score_cols
+                    .iter()
+                    .filter_map(|&i| get(i).parse().ok().map(|v| (headers[i].to_string(), v)))
+                    .collect(),
+            });
+        }
+        return Ok(PairFile::Unlabelled(out));
     }
     Err(EvalError::Format {
         file,
         message: format!(
-            "unsupported header {:?}: expected name1,name2,is_match[,schema,...] or Query,Expected Match,...",
+            "unsupported header {:?}: expected name1,name2,is_match[,schema,...], Query,Expected Match,... or two name columns (name1,name2 / query_name,result_name / query,index) with score columns",
             headers.iter().collect::<Vec<_>>()
         ),
     })
@@ -345,5 +443,226 @@ impl EvalReport {
             ));
         }
         s
+    }
+}
+
+/// How kordon's ranking of an unlabelled file's pairs agrees with one of
+/// the file's score columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankAgreement {
+    pub column: String,
+    /// Rows with a value in the column.
+    pub n: usize,
+    /// Spearman's rank correlation of the column with kordon's score.
+    pub spearman: f64,
+}
+
+/// One row of an unlabelled file, scored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparedPair {
+    pub name1: String,
+    pub name2: String,
+    pub note: Option<String>,
+    pub score: f64,
+    pub anchors: Vec<(String, f64)>,
+    /// Kordon's rank of the row minus the score columns' mean rank, both
+    /// as a share of the rows (−1 to 1): above 0, kordon puts the pair
+    /// higher than the file's matchers do.
+    pub rank_gap: f64,
+}
+
+/// Kordon's scores on an unlabelled file, against the file's own.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonReport {
+    pub file: String,
+    pub n: usize,
+    pub threshold: f64,
+    /// Pairs kordon scores at or above the threshold.
+    pub above_threshold: usize,
+    pub agreement: Vec<RankAgreement>,
+    /// Every row, the largest rank gaps first.
+    pub rows: Vec<ComparedPair>,
+}
+
+/// Score every pair of an unlabelled file and rank kordon's scores against
+/// each of the file's score columns.
+pub fn compare_unlabelled(
+    file: &str,
+    pairs: &[UnlabelledPair],
+    threshold: f64,
+) -> ComparisonReport {
+    let scores: Vec<f64> = pairs
+        .iter()
+        .map(|p| compare(&p.name1, &p.name2, Schema::Unknown).0)
+        .collect();
+    let mut columns: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| p.anchors.iter().map(|a| a.0.as_str()))
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let value = |p: &UnlabelledPair, c: &str| p.anchors.iter().find(|a| a.0 == c).map(|a| a.1);
+    let agreement = columns
+        .iter()
+        .map(|&c| {
+            let (ours, theirs): (Vec<f64>, Vec<f64>) = pairs
+                .iter()
+                .zip(&scores)
+                .filter_map(|(p, &s)| value(p, c).map(|v| (s, v)))
+                .unzip();
+            RankAgreement {
+                column: c.to_string(),
+                n: ours.len(),
+                spearman: spearman(&ours, &theirs),
+            }
+        })
+        .collect();
+    // Ranks as shares of the rows, so that columns of any scale compare.
+    let share = |values: &[f64]| -> Vec<f64> {
+        let n = values.iter().filter(|v| !v.is_nan()).count().max(2) as f64 - 1.0;
+        ranks(values).into_iter().map(|r| r / n).collect()
+    };
+    let ours = share(&scores);
+    let theirs: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|&c| {
+            let values: Vec<f64> = pairs
+                .iter()
+                .map(|p| value(p, c).unwrap_or(f64::NAN))
+                .collect();
+            share(&values)
+        })
+        .collect();
+    let mut rows: Vec<ComparedPair> = pairs
+        .iter()
+        .zip(&scores)
+        .enumerate()
+        .map(|(i, (p, &score))| {
+            let given: Vec<f64> = theirs
+                .iter()
+                .map(|r| r[i])
+                .filter(|r| r.is_finite())
+                .collect();
+            let mean = if given.is_empty() {
+                ours[i]
+            } else {
+                given.iter().sum::<f64>() / given.len() as f64
+            };
+            ComparedPair {
+                name1: p.name1.clone(),
+                name2: p.name2.clone(),
+                note: p.note.clone(),
+                score,
+                anchors: p.anchors.clone(),
+                rank_gap: ours[i] - mean,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.rank_gap.abs().total_cmp(&a.rank_gap.abs()));
+    ComparisonReport {
+        file: file.to_string(),
+        n: pairs.len(),
+        threshold,
+        above_threshold: scores.iter().filter(|&&s| s >= threshold).count(),
+        agreement,
+        rows,
+    }
+}
+
+impl ComparisonReport {
+    /// A short text summary.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}: n={} unlabelled (no is_match column), so no precision or recall | {} at or above {:.2}",
+            self.file, self.n, self.above_threshold, self.threshold
+        );
+        for a in &self.agreement {
+            s.push_str(&format!(
+                " | Spearman vs {} {:.3} (n={})",
+                a.column, a.spearman, a.n
+            ));
+        }
+        s
+    }
+}
+
+/// Ranks from 0 of `values`, ties sharing their mean rank; NaN (no value)
+/// stays NaN.
+fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![f64::NAN; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        let mean = (start + end - 1) as f64 / 2.0;
+        for &i in &order[start..end] {
+            out[i] = mean;
+        }
+        start = end;
+    }
+    out
+}
+
+/// Spearman's rank correlation (Pearson's on tie-averaged ranks); 0 when
+/// either side does not vary.
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = ra.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let (mut cov, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for (x, y) in ra.iter().zip(&rb) {
+        cov += (x - ma) * (y - mb);
+        va += (x - ma).powi(2);
+        vb += (y - mb).powi(2);
+    }
+    if va == 0.0 || vb == 0.0 {
+        0.0
+    } else {
+        cov / (va * vb).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ranks_share_ties() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![2.5, 0.0, 2.5, 1.0]);
+        let r = ranks(&[1.0, f64::NAN, 0.0]);
+        assert_eq!((r[0], r[2]), (1.0, 0.0));
+        assert!(r[1].is_nan());
+    }
+
+    #[test]
+    fn spearman_of_monotone_and_flat_columns() {
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[10.0, 40.0, 90.0]), 1.0);
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[9.0, 4.0, 1.0]), -1.0);
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[5.0, 5.0, 5.0]), 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn spearman_is_a_correlation(a in proptest::collection::vec(-5i32..5, 2..30)) {
+            let a: Vec<f64> = a.into_iter().map(f64::from).collect();
+            let b: Vec<f64> = a.iter().map(|x| -x * 3.0 + 1.0).collect();
+            let varies = a.iter().any(|x| *x != a[0]);
+            let own = spearman(&a, &a);
+            let flipped = spearman(&a, &b);
+            prop_assert!((-1.0..=1.0).contains(&own) && (-1.0..=1.0).contains(&flipped));
+            if varies {
+                prop_assert!((own - 1.0).abs() < 1e-9 && (flipped + 1.0).abs() < 1e-9);
+            } else {
+                prop_assert_eq!(own, 0.0);
+            }
+        }
     }
 }

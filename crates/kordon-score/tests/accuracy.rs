@@ -3,7 +3,10 @@
 //! that loses accuracy on any file fails here. Numbers are printed so a run
 //! with `--nocapture` shows where each file stands.
 
-use kordon_score::eval::{evaluate_file, read_pairs};
+use kordon_score::eval::{
+    compare_unlabelled, evaluate_file, read_pair_file, read_pairs, PairFile, UnlabelledPair,
+};
+use kordon_score::DEFAULT_THRESHOLD;
 use std::path::PathBuf;
 
 fn pairs(rel: &str) -> PathBuf {
@@ -73,11 +76,82 @@ fn nomenklatura_frozen_logic_v2_is_beaten() {
     );
 }
 
+fn unlabelled(rel: &str) -> Vec<UnlabelledPair> {
+    match read_pair_file(&pairs(rel)).expect("read") {
+        PairFile::Unlabelled(rows) => rows,
+        PairFile::Labelled(_) => panic!("{rel} read as labelled"),
+    }
+}
+
 #[test]
 fn unsupported_files_are_a_clear_error() {
-    let err = read_pairs(&pairs("nomenklatura/ofac_fixtures.csv"))
-        .expect_err("ofac fixtures have no labels");
-    assert!(err.to_string().contains("unsupported header"), "{err}");
+    let dir = std::env::temp_dir().join(format!("kordon-eval-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("other.csv");
+    std::fs::write(&f, "id,caption,score\n1,ACME,0.5\n").expect("write");
+    let err = read_pair_file(&f).expect_err("no name columns");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("unsupported header") && msg.contains("other.csv"),
+        "{msg}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// OFAC's own search scores for 170 pairs, without labels: kordon's ranking
+/// must follow OFAC's broadly, and find the pairs OFAC's search misses
+/// across scripts and spacing.
+#[test]
+fn ofac_search_scores_are_compared_by_rank() {
+    let err = read_pairs(&pairs("nomenklatura/ofac_fixtures.csv")).expect_err("no labels");
+    assert!(err.to_string().contains("no is_match column"), "{err}");
+    let rows = unlabelled("nomenklatura/ofac_fixtures.csv");
+    assert_eq!(rows.len(), 170);
+    assert!(rows
+        .iter()
+        .all(|r| r.anchors.len() == 1 && r.anchors[0].0 == "ofac_score"));
+    let r = compare_unlabelled("ofac_fixtures", &rows, DEFAULT_THRESHOLD);
+    eprintln!("{}", r.summary());
+    assert!(r.agreement[0].spearman >= 0.55, "{:?}", r.agreement);
+    // OFAC's search returns nothing (-1) for these; they are one name.
+    for (a, b) in [
+        ("Владимир Путин", "PUTIN, Vladimir"),
+        ("ALQAEDA", "AL QAEDA"),
+    ] {
+        let row = r
+            .rows
+            .iter()
+            .find(|x| x.name1 == a && x.name2 == b)
+            .expect(a);
+        assert_eq!(row.anchors[0].1, -1.0);
+        assert!(row.score >= DEFAULT_THRESHOLD, "{a} / {b}: {}", row.score);
+        assert!(row.rank_gap > 0.5, "{a} / {b}: {}", row.rank_gap);
+    }
+}
+
+/// Watchman's comparison of twelve string measures on fifteen pairs: every
+/// score column is read, the note kept, and the file's false-positive
+/// control is the one pair kordon scores lowest, below the threshold.
+#[test]
+fn watchman_algorithm_comparison_is_read_with_every_measure() {
+    let rows = unlabelled("algorithm-comparison.csv");
+    assert_eq!(rows.len(), 15);
+    assert!(rows
+        .iter()
+        .all(|r| r.anchors.len() == 12 && r.note.is_some()));
+    let r = compare_unlabelled("algorithm-comparison", &rows, DEFAULT_THRESHOLD);
+    eprintln!("{}", r.summary());
+    assert_eq!(r.agreement.len(), 12);
+    let control = r
+        .rows
+        .iter()
+        .find(|x| x.note.as_deref() == Some("false-positive control"))
+        .expect("control row");
+    assert!(control.score < DEFAULT_THRESHOLD);
+    assert!(r
+        .rows
+        .iter()
+        .all(|x| std::ptr::eq(x, control) || x.score > control.score));
 }
 
 #[test]
