@@ -15,8 +15,8 @@
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    lenient_pair, segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
-    ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
+    lenient_pair, letter_bag_distance, segment_factor, similarity_with, skeleton_similarity,
+    Spelled, TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -184,7 +184,25 @@ fn joined_reads(joined: &str, word: &Token) -> bool {
 /// together as `joined` (with consonant skeleton `skeleton`) as the single
 /// word `word` (a word of five letters or more).
 fn joined_reads_across(joined: &str, skeleton: &str, word: &Token) -> bool {
-    joined_ratio(joined, || skeleton.to_string(), word, true) >= joined_floor(true)
+    // Most pairs are told apart by lengths and letter counts, which bound
+    // each of `joined_ratio`'s two readings from above, before any edit
+    // distance is computed.
+    let floor = joined_floor(true);
+    let ratio = |least_edits: usize, a: &str, b: &str| {
+        1.0 - least_edits as f64 / a.len().max(b.len()) as f64
+    };
+    let text = |edits| ratio(edits, &word.text, joined) >= floor;
+    let text = text(joined.len().abs_diff(word.text.len()))
+        && text(letter_bag_distance(joined, &word.text));
+    let skeletons = !word.skeleton.is_empty() && skeleton.len() >= 4 && {
+        let sr = ratio(
+            skeleton.len().abs_diff(word.skeleton.len()),
+            skeleton,
+            &word.skeleton,
+        );
+        sr >= 0.8 && 0.9 * sr >= floor
+    };
+    (text || skeletons) && joined_ratio(joined, || skeleton.to_string(), word, true) >= floor
 }
 
 /// Whether the Arabic-script b read as a p could make two skeletons of

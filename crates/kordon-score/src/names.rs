@@ -342,11 +342,29 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     if m == 0 {
         return b.len();
     }
-    // Bit i of peq[c] is set when a[i] == c.
-    let mut peq = [0u64; 128];
-    for (i, &c) in a.iter().enumerate() {
-        peq[c as usize] |= 1 << i;
-    }
+    PEQ.with_borrow_mut(|peq| {
+        // Bit i of peq[c] is set when a[i] == c.
+        for (i, &c) in a.iter().enumerate() {
+            peq[c as usize] |= 1 << i;
+        }
+        let distance = myers(peq, m, b);
+        for &c in a {
+            peq[c as usize] = 0;
+        }
+        distance
+    })
+}
+
+thread_local! {
+    /// [`levenshtein`]'s table of where each letter occurs in the first
+    /// word: all zero between calls, so that a call clears only what it set
+    /// instead of a whole kilobyte.
+    static PEQ: std::cell::RefCell<[u64; 128]> = const { std::cell::RefCell::new([0; 128]) };
+}
+
+/// Myers' column recurrence over `b`, for a first word of `m` letters whose
+/// occurrences are in `peq`.
+fn myers(peq: &[u64; 128], m: usize, b: &[u8]) -> usize {
     let mut vp: u64 = if m == 64 { !0 } else { (1u64 << m) - 1 };
     let mut vn: u64 = 0;
     let last = 1u64 << (m - 1);
@@ -430,7 +448,7 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
 
 /// A lower bound of the edit distance: letters one word has more often than
 /// the other each need an edit.
-fn letter_bag_distance(a: &str, b: &str) -> usize {
+pub(crate) fn letter_bag_distance(a: &str, b: &str) -> usize {
     // Counters by ASCII byte; other text gets no bound.
     if !a.is_ascii() || !b.is_ascii() || a.len() > i16::MAX as usize || b.len() > i16::MAX as usize
     {
