@@ -33,7 +33,8 @@ enum BenchCommand {
     /// single-query latency p50/p99, screens/s on all cores, and the same
     /// queries scored exhaustively (no index) as the same-run baseline.
     #[command(
-        after_help = "Example:\n  kordon lists import ../shared/data/lists && kordon bench screen --queries 2000 --scale 1000000"
+        after_help = "Examples:\n  kordon lists import ../shared/data/lists && kordon bench screen --queries 2000 --scale 1000000\n  \
+kordon bench screen --names ../shared/data/pairs/yente/candidate_generation_benchmark/negatives_global.csv"
     )]
     Screen {
         /// Typo'd queries drawn from the loaded entities.
@@ -45,6 +46,11 @@ enum BenchCommand {
         /// Also build an index of this many synthetic entities (0 = skip) and time queries on it.
         #[arg(long, default_value_t = 0)]
         scale: usize,
+        /// Also time screening every name in this CSV file (its `full_name`
+        /// or `name` column, else the first), names only: a customer file,
+        /// or names known not to be listed, as most screened names are not.
+        #[arg(long, value_name = "CSV")]
+        names: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -82,8 +88,13 @@ pub fn run(data_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
             queries,
             baseline_queries,
             scale,
+            names,
             json,
-        } => screen(data_dir, queries, baseline_queries, scale, json),
+        } => {
+            // Read before the lists are loaded, so a bad file fails at once.
+            let names = names.map(|f| read_names(&f).map(|n| (f, n))).transpose()?;
+            screen(data_dir, queries, baseline_queries, scale, names, json)
+        }
         BenchCommand::Scan { mb, json } => scan(data_dir, mb, json),
         BenchCommand::Rescreen {
             counterparties,
@@ -133,11 +144,52 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Names from a CSV file, for `bench screen --names`.
+fn read_names(file: &Path) -> Result<Vec<kordon_screen::PartyQuery>> {
+    use anyhow::Context;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("{}: no header line", file.display()))?
+        .clone();
+    let col = ["full_name", "name"]
+        .iter()
+        .find_map(|c| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(c))
+        })
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        // Line numbers count the header as line 1.
+        let rec = rec.with_context(|| format!("{}: line {}", file.display(), i + 2))?;
+        let name = rec.get(col).unwrap_or("").trim();
+        if !name.is_empty() {
+            out.push(kordon_screen::PartyQuery {
+                name: name.to_string(),
+                ..Default::default()
+            });
+        }
+    }
+    anyhow::ensure!(
+        !out.is_empty(),
+        "{}: no names in column {:?}",
+        file.display(),
+        headers.get(col).unwrap_or("")
+    );
+    Ok(out)
+}
+
 fn screen(
     data_dir: &Path,
     queries: usize,
     baseline_queries: usize,
     scale: usize,
+    names: Option<(PathBuf, Vec<kordon_screen::PartyQuery>)>,
     json: bool,
 ) -> Result<ExitCode> {
     use kordon_screen::party::bench;
@@ -175,6 +227,10 @@ fn screen(
             "top_hit_agrees_with_index": agree},
         "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.p50_micros.max(1e-9),
     });
+    if let Some((file, names)) = &names {
+        let t = bench::time_queries(&screener, names);
+        out["names"] = serde_json::json!({"file": file.display().to_string(), "timing": t});
+    }
     drop(screener);
     if scale > 0 {
         let synthetic = bench::synthetic_entities(&seed, scale);
@@ -211,6 +267,19 @@ fn screen(
         agree,
         base_qs.len()
     );
+    if let Some(n) = out.get("names") {
+        let t = &n["timing"];
+        println!(
+            "names from {}: p50 {:.3} ms, p99 {:.3} ms over {} names; {:.0} screens/s on {} threads; {} with a hit",
+            n["file"].as_str().unwrap_or(""),
+            t["p50_micros"].as_f64().unwrap_or(0.0) / 1000.0,
+            t["p99_micros"].as_f64().unwrap_or(0.0) / 1000.0,
+            t["queries"],
+            t["parallel_screens_per_second"].as_f64().unwrap_or(0.0),
+            t["threads"],
+            t["with_hits"]
+        );
+    }
     if let Some(sc) = out.get("scale") {
         let sb = &sc["bench"];
         println!(
@@ -390,4 +459,41 @@ fn tempdir_path() -> PathBuf {
         std::process::id(),
         kordon_store::now_unix()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_names;
+
+    fn names_of(csv: &str) -> anyhow::Result<Vec<String>> {
+        let dir = tempfile::tempdir()?;
+        let f = dir.path().join("names.csv");
+        std::fs::write(&f, csv)?;
+        Ok(read_names(&f)?.into_iter().map(|q| q.name).collect())
+    }
+
+    #[test]
+    fn names_come_from_the_name_column_or_the_first() {
+        let v = names_of("id,full_name\n1,Ivan Petrov\n2,\n3, Anna Li \n").unwrap();
+        assert_eq!(v, ["Ivan Petrov", "Anna Li"]);
+        let v = names_of("Name,country\nACME Ltd,GB\n").unwrap();
+        assert_eq!(v, ["ACME Ltd"]);
+        let v = names_of("customer,country\nKupol,RU\n").unwrap();
+        assert_eq!(v, ["Kupol"]);
+    }
+
+    #[test]
+    fn a_file_without_names_is_an_error_naming_it() {
+        let err = names_of("full_name,country\n,GB\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("names.csv") && err.contains("full_name"),
+            "{err}"
+        );
+        let err = read_names(std::path::Path::new("/nonexistent/names.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/names.csv"), "{err}");
+    }
 }

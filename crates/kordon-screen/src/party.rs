@@ -316,20 +316,32 @@ pub mod bench {
         pub index_bytes: usize,
     }
 
-    /// Build a screener over `entities` and time `queries` single-threaded
-    /// (latency percentiles) and across all cores (throughput).
-    pub fn run(entities: Vec<Entity>, queries: &[PartyQuery]) -> (PartyScreener, ScreenBench) {
-        let n = entities.len();
-        let t = Instant::now();
-        let screener = PartyScreener::build(entities);
-        let build_seconds = t.elapsed().as_secs_f64();
+    /// Latency percentiles and throughput of screening some queries.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct QueryTiming {
+        pub queries: usize,
+        pub p50_micros: f64,
+        pub p99_micros: f64,
+        /// Screens per second over the whole batch on all cores.
+        pub parallel_screens_per_second: f64,
+        pub threads: usize,
+        /// Queries with at least one hit at the default threshold.
+        pub with_hits: usize,
+    }
+
+    /// Time `queries` against `screener` one by one on one thread (latency
+    /// percentiles), then all at once across all cores (throughput).
+    pub fn time_queries(screener: &PartyScreener, queries: &[PartyQuery]) -> QueryTiming {
         let opts = ScreenOptions::default();
+        let mut with_hits = 0;
         let mut lat: Vec<Duration> = queries
             .iter()
             .map(|q| {
                 let t = Instant::now();
-                std::hint::black_box(screener.screen(q, &opts));
-                t.elapsed()
+                let hits = std::hint::black_box(screener.screen(q, &opts));
+                let elapsed = t.elapsed();
+                with_hits += usize::from(!hits.is_empty());
+                elapsed
             })
             .collect();
         lat.sort();
@@ -345,14 +357,32 @@ pub mod bench {
             std::hint::black_box(screener.screen(q, &opts));
         });
         let secs = t.elapsed().as_secs_f64().max(1e-9);
-        let b = ScreenBench {
-            entities: n,
-            build_seconds,
+        QueryTiming {
             queries: queries.len(),
             p50_micros: pct(0.5),
             p99_micros: pct(0.99),
             parallel_screens_per_second: queries.len() as f64 / secs,
             threads: rayon::current_num_threads(),
+            with_hits,
+        }
+    }
+
+    /// Build a screener over `entities` and time `queries` single-threaded
+    /// (latency percentiles) and across all cores (throughput).
+    pub fn run(entities: Vec<Entity>, queries: &[PartyQuery]) -> (PartyScreener, ScreenBench) {
+        let n = entities.len();
+        let t = Instant::now();
+        let screener = PartyScreener::build(entities);
+        let build_seconds = t.elapsed().as_secs_f64();
+        let timing = time_queries(&screener, queries);
+        let b = ScreenBench {
+            entities: n,
+            build_seconds,
+            queries: timing.queries,
+            p50_micros: timing.p50_micros,
+            p99_micros: timing.p99_micros,
+            parallel_screens_per_second: timing.parallel_screens_per_second,
+            threads: timing.threads,
             index_terms: screener.index.term_count(),
             index_bytes: screener.index.heap_bytes(),
         };
