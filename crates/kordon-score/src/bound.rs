@@ -617,6 +617,15 @@ impl PartyBounds {
                 .map(|(qi, _)| qi)
                 .collect();
             if !long_words.is_empty() {
+                // Each two-word run once per party, by its tokens' ids:
+                // aliases and variants repeat most of them.
+                let joinable = |t: &Token| {
+                    matches!(
+                        t.class,
+                        TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
+                    )
+                };
+                let mut runs: SmallVec<[(u32, u32); 32]> = SmallVec::new();
                 for (n, (name, _)) in e.names.iter().enumerate() {
                     if !lenient[n].skeletons {
                         continue;
@@ -626,21 +635,40 @@ impl PartyBounds {
                     for vi in variants {
                         let (_, vid) = e.tokens.variant(vi);
                         let v = &name.variants[vi - first_variant];
-                        for k in 0..v.tokens.len() {
-                            joined_runs_from(&v.tokens, k, |j, run| {
-                                if run.len() != 2 {
-                                    return;
-                                }
-                                let skeleton = kordon_text::phonetic::skeleton(j);
-                                for &qi in &long_words {
-                                    if joined_reads_across(j, &skeleton, q_tokens[qi]) {
-                                        across_q[qi] = 1.0;
-                                        vid[run.clone()]
-                                            .iter()
-                                            .for_each(|&id| across_p[id as usize] = 1.0);
-                                    }
-                                }
-                            });
+                        for k in 1..v.tokens.len() {
+                            if joinable(&v.tokens[k - 1]) && joinable(&v.tokens[k]) {
+                                runs.push((vid[k - 1], vid[k]));
+                            }
+                        }
+                    }
+                }
+                runs.sort_unstable();
+                runs.dedup();
+                // Whether reading the run as query word `qi` could still
+                // raise anything.
+                let open = |q: &Readings, p: &Readings, qi: usize, (a, b): (u32, u32)| {
+                    q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
+                };
+                let (mut j, mut skeleton) = (SmallString::default(), String::new());
+                for &(a, b) in &runs {
+                    let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
+                    if !long_words
+                        .iter()
+                        .any(|&qi| open(&across_q, &across_p, qi, (a, b)))
+                    {
+                        continue;
+                    }
+                    j.clear();
+                    j.push_str(&ta.text);
+                    j.push_str(&tb.text);
+                    kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
+                    for &qi in &long_words {
+                        if open(&across_q, &across_p, qi, (a, b))
+                            && joined_reads_across(&j, &skeleton, q_tokens[qi])
+                        {
+                            across_q[qi] = 1.0;
+                            across_p[a as usize] = 1.0;
+                            across_p[b as usize] = 1.0;
                         }
                     }
                 }

@@ -23,8 +23,16 @@ pub fn metaphone(token: &str) -> String {
 /// ones they disagree on merged (k/q/c/kh/ch, s/z/ts/tz/sh, b/v/w, f/p/ph)
 /// and vowels, doubled letters and a final "h" dropped.
 pub fn skeleton(token: &str) -> String {
+    let mut out = String::new();
+    skeleton_into(token, &mut out);
+    out
+}
+
+/// [`skeleton`] written into `out` (emptied first), for callers that take
+/// many skeletons and keep one buffer.
+pub fn skeleton_into(token: &str, out: &mut String) {
+    out.clear();
     let t = token.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
         let c = t[i];
@@ -47,15 +55,15 @@ pub fn skeleton(token: &str) -> String {
             (c, _) if c.is_ascii_digit() => (c, 1),
             _ => (0, 1),
         };
-        if code != 0 && out.last() != Some(&code) {
-            out.push(code);
+        if code != 0 && out.as_bytes().last() != Some(&code) {
+            // Every code is an ASCII letter or digit.
+            out.push(char::from(code));
         }
         i += step;
     }
-    while out.len() > 1 && out.last() == Some(&b'h') {
+    while out.len() > 1 && out.ends_with('h') {
         out.pop();
     }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Letter groups that romanisation schemes write differently for one sound,
