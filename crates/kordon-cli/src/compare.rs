@@ -32,7 +32,8 @@ pub struct EvalArgs {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Precision, recall and F1 on labelled name-pair files, at the default and
-    /// at the best threshold, with the misses.
+    /// at the best threshold, with the misses; for files without labels, how
+    /// kordon's ranking agrees with their scores.
     #[command(after_help = "Reads three forms, told apart by their header:\n\
   - `case_group,schema,name1,name2,is_match,...`: anchor columns such as baseline/score are \
 evaluated alongside;\n\
@@ -53,6 +54,7 @@ Example:\n  kordon eval pairs ../shared/data/pairs/*.csv ../shared/data/pairs/no
         /// many rows where kordon's ranking and the file's differ most).
         #[arg(long, default_value_t = 20)]
         misses: usize,
+        /// Print every file's report as one JSON array.
         #[arg(long)]
         json: bool,
     },

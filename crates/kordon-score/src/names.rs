@@ -1504,11 +1504,11 @@ impl TokenTable {
     pub(crate) fn touch(&self) -> usize {
         let first = |x: Option<&u32>| x.copied().unwrap_or(0) as usize;
         first(self.ids.first())
-            + first(self.name_starts.first())
-            + first(self.name_variants.first())
-            + self.weights.first().map_or(0, |w| w.to_bits() as usize)
-            + self.variants.first().map_or(0, |v| v.start as usize)
-            + self.first.first().map_or(0, |f| f.0 as usize)
+            ^ first(self.name_starts.first())
+            ^ first(self.name_variants.first())
+            ^ self.weights.first().map_or(0, |w| w.to_bits() as usize)
+            ^ self.variants.first().map_or(0, |v| v.start as usize)
+            ^ self.first.first().map_or(0, |f| f.0 as usize)
     }
 
     /// Number of distinct tokens.
