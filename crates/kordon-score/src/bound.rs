@@ -186,22 +186,26 @@ fn joined_reads(joined: &str, word: &Token) -> bool {
 fn joined_reads_across(joined: &str, skeleton: &str, word: &Token) -> bool {
     // Most pairs are told apart by lengths and letter counts, which bound
     // each of `joined_ratio`'s two readings from above, before any edit
-    // distance is computed.
+    // distance is computed. The edit distance counts characters and the
+    // lengths bytes: the bounds hold for ASCII only.
     let floor = joined_floor(true);
     let ratio = |least_edits: usize, a: &str, b: &str| {
         1.0 - least_edits as f64 / a.len().max(b.len()) as f64
     };
+    let ascii = joined.is_ascii() && word.text.is_ascii() && skeleton.is_ascii();
     let text = |edits| ratio(edits, &word.text, joined) >= floor;
-    let text = text(joined.len().abs_diff(word.text.len()))
-        && text(letter_bag_distance(joined, &word.text));
-    let skeletons = !word.skeleton.is_empty() && skeleton.len() >= 4 && {
-        let sr = ratio(
-            skeleton.len().abs_diff(word.skeleton.len()),
-            skeleton,
-            &word.skeleton,
-        );
-        sr >= 0.8 && 0.9 * sr >= floor
-    };
+    let text = !ascii
+        || (text(joined.len().abs_diff(word.text.len()))
+            && text(letter_bag_distance(joined, &word.text)));
+    let skeletons = !ascii
+        || !word.skeleton.is_empty() && skeleton.len() >= 4 && {
+            let sr = ratio(
+                skeleton.len().abs_diff(word.skeleton.len()),
+                skeleton,
+                &word.skeleton,
+            );
+            sr >= 0.8 && 0.9 * sr >= floor
+        };
     (text || skeletons) && joined_ratio(joined, || skeleton.to_string(), word, true) >= floor
 }
 
