@@ -896,6 +896,43 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The cross-script prefilter never rules out a reading the
+        /// scorer makes: two made-up words written together against a
+        /// word spelled like them but for a few edits, so that many pairs
+        /// read and many nearly do.
+        #[test]
+        fn joined_prefilter_keeps_every_reading(
+            a in "[a-fhkst]{2,8}",
+            b in "[a-fhkst]{2,8}",
+            edits in proptest::collection::vec((0usize..16, "[a-fhkst]|[aeiou]{2}", 0u8..3), 0..6),
+        ) {
+            let joined = format!("{a}{b}");
+            let mut w: Vec<char> = joined.chars().collect();
+            for (at, c, kind) in edits {
+                let at = at % (w.len() + 1);
+                let c0 = c.chars().next().unwrap_or('a');
+                match kind {
+                    // Vowels inserted two at a time move the spelling away
+                    // and leave the consonant skeleton as it was.
+                    0 => c.chars().rev().for_each(|c| w.insert(at, c)),
+                    1 if at < w.len() && w.len() > 5 => { w.remove(at); }
+                    _ if at < w.len() => w[at] = c0,
+                    _ => {}
+                }
+            }
+            let w: String = w.into_iter().collect();
+            let token = |w: &str| kordon_text::analyze_name(w, Schema::Unknown)
+                .variants.into_iter().next().and_then(|v| v.tokens.into_iter().next());
+            if let Some(word) = token(&w).filter(|t| t.text.len() >= 5) {
+                let skeleton = kordon_text::phonetic::skeleton(&joined);
+                let reads = joined_ratio(&joined, || skeleton.clone(), &word, true)
+                    >= joined_floor(true);
+                proptest::prop_assert!(!reads || joined_reads_across(&joined, &skeleton, &word));
+            }
+        }
+    }
+
     #[test]
     fn bounds_hold_on_every_shared_pair() {
         for (schema, a, b) in shared_pairs() {
