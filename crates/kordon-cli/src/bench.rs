@@ -225,10 +225,10 @@ fn screen(
         "machine": machine(), "loaded": b, "peak_rss_mb": peak_rss_mb(),
         "baseline_exhaustive": {"queries": base_qs.len(), "mean_ms": baseline_ms,
             "top_hit_agrees_with_index": agree},
-        "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.p50_micros.max(1e-9),
+        "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.timing.p50_micros.max(1e-9),
     });
-    if let Some((file, names)) = &names {
-        let t = bench::time_queries(&screener, names);
+    let names = names.map(|(file, names)| (file, bench::time_queries(&screener, &names)));
+    if let Some((file, t)) = &names {
         out["names"] = serde_json::json!({"file": file.display().to_string(), "timing": t});
     }
     drop(screener);
@@ -251,33 +251,21 @@ fn screen(
         b.index_terms,
         b.index_bytes as f64 / 1e6
     );
-    println!(
-        "single query: p50 {:.3} ms, p99 {:.3} ms over {} typo'd queries; {:.0} screens/s on {} threads",
-        b.p50_micros / 1000.0,
-        b.p99_micros / 1000.0,
-        b.queries,
-        b.parallel_screens_per_second,
-        b.threads
-    );
+    println!("single query: {}", timing_line(&b.timing, "typo'd queries"));
     println!(
         "baseline (exhaustive scoring, no index): {:.2} ms/query over {} queries; index p50 is {:.0}x faster; same top hit in {}/{}",
         baseline_ms,
         base_qs.len(),
-        baseline_ms * 1000.0 / b.p50_micros.max(1e-9),
+        baseline_ms * 1000.0 / b.timing.p50_micros.max(1e-9),
         agree,
         base_qs.len()
     );
-    if let Some(n) = out.get("names") {
-        let t = &n["timing"];
+    if let Some((file, t)) = &names {
         println!(
-            "names from {}: p50 {:.3} ms, p99 {:.3} ms over {} names; {:.0} screens/s on {} threads; {} with a hit",
-            n["file"].as_str().unwrap_or(""),
-            t["p50_micros"].as_f64().unwrap_or(0.0) / 1000.0,
-            t["p99_micros"].as_f64().unwrap_or(0.0) / 1000.0,
-            t["queries"],
-            t["parallel_screens_per_second"].as_f64().unwrap_or(0.0),
-            t["threads"],
-            t["with_hits"]
+            "names from {}: {}; {} with a hit",
+            file.display(),
+            timing_line(t, "names"),
+            t.with_hits
         );
     }
     if let Some(sc) = out.get("scale") {
@@ -294,6 +282,18 @@ fn screen(
     }
     println!("peak RSS {:.0} MB", peak_rss_mb());
     Ok(ExitCode::SUCCESS)
+}
+
+/// One timing's percentiles over its `what` and its all-core throughput.
+fn timing_line(t: &kordon_screen::party::bench::QueryTiming, what: &str) -> String {
+    format!(
+        "p50 {:.3} ms, p99 {:.3} ms over {} {what}; {:.0} screens/s on {} threads",
+        t.p50_micros / 1000.0,
+        t.p99_micros / 1000.0,
+        t.queries,
+        t.parallel_screens_per_second,
+        t.threads
+    )
 }
 
 fn scan(data_dir: &Path, mb: usize, json: bool) -> Result<ExitCode> {

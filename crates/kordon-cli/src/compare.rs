@@ -121,15 +121,16 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode> {
                     println!("{}", report.summary());
                     println!("    rows where kordon's ranking and the file's differ most:");
                     for r in report.rows.iter().take(misses) {
+                        let p = &r.pair;
                         let theirs: Vec<String> =
-                            r.anchors.iter().map(|(c, v)| format!("{c}={v}")).collect();
+                            p.anchors.iter().map(|(c, v)| format!("{c}={v}")).collect();
                         println!(
                             "    {:.3} [{}] {:?} vs {:?}{}",
                             r.score,
                             theirs.join(" "),
-                            r.name1,
-                            r.name2,
-                            r.note
+                            p.name1,
+                            p.name2,
+                            p.note
                                 .as_deref()
                                 .map(|n| format!(" ({n})"))
                                 .unwrap_or_default()

@@ -15,7 +15,7 @@
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    lenient_pair, letter_bag_distance, segment_factor, similarity_with, skeleton_similarity,
+    joins, lenient_pair, letter_bag_distance, segment_factor, similarity_with, skeleton_similarity,
     Spelled, TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
@@ -157,10 +157,7 @@ fn joined_runs(tokens: &[Token], mut f: impl FnMut(&str, Range<usize>)) {
 fn joined_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Range<usize>)) {
     let mut joined = SmallString::default();
     for (end, t) in tokens.iter().enumerate().skip(start).take(3) {
-        if !matches!(
-            t.class,
-            TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
-        ) {
+        if !joins(t) {
             break;
         }
         joined.push_str(&t.text);
@@ -623,12 +620,6 @@ impl PartyBounds {
             if !long_words.is_empty() {
                 // Each two-word run once per party, by its tokens' ids:
                 // aliases and variants repeat most of them.
-                let joinable = |t: &Token| {
-                    matches!(
-                        t.class,
-                        TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
-                    )
-                };
                 let mut runs: SmallVec<[(u32, u32); 32]> = SmallVec::new();
                 for (n, (name, _)) in e.names.iter().enumerate() {
                     if !lenient[n].skeletons {
@@ -640,7 +631,7 @@ impl PartyBounds {
                         let (_, vid) = e.tokens.variant(vi);
                         let v = &name.variants[vi - first_variant];
                         for k in 1..v.tokens.len() {
-                            if joinable(&v.tokens[k - 1]) && joinable(&v.tokens[k]) {
+                            if joins(&v.tokens[k - 1]) && joins(&v.tokens[k]) {
                                 runs.push((vid[k - 1], vid[k]));
                             }
                         }
@@ -852,6 +843,15 @@ mod tests {
         tokens
     }
 
+    /// The first token of a made-up word as the scorer reads it.
+    fn first_token(w: &str) -> Option<Token> {
+        kordon_text::analyze_name(w, Schema::Unknown)
+            .variants
+            .into_iter()
+            .next()
+            .and_then(|v| v.tokens.into_iter().next())
+    }
+
     /// A token pair's shapes never claim less than its similarity.
     fn check_tokens(a: &Token, b: &Token) {
         let exact = crate::names::token_similarity(a, b, false).0;
@@ -888,9 +888,7 @@ mod tests {
         /// Made-up words, spelled from few letters so that many pairs are close.
         #[test]
         fn token_ceilings_hold_on_made_up_words(a in "[a-fs]{1,12}", b in "[a-fs]{1,12}") {
-            let token = |w: &str| kordon_text::analyze_name(w, Schema::Unknown)
-                .variants.into_iter().next().and_then(|v| v.tokens.into_iter().next());
-            if let (Some(x), Some(y)) = (token(&a), token(&b)) {
+            if let (Some(x), Some(y)) = (first_token(&a), first_token(&b)) {
                 check_tokens(&x, &y);
             }
         }
@@ -922,9 +920,7 @@ mod tests {
                 }
             }
             let w: String = w.into_iter().collect();
-            let token = |w: &str| kordon_text::analyze_name(w, Schema::Unknown)
-                .variants.into_iter().next().and_then(|v| v.tokens.into_iter().next());
-            if let Some(word) = token(&w).filter(|t| t.text.len() >= 5) {
+            if let Some(word) = first_token(&w).filter(|t| t.text.len() >= 5) {
                 let skeleton = kordon_text::phonetic::skeleton(&joined);
                 let reads = joined_ratio(&joined, || skeleton.clone(), &word, true)
                     >= joined_floor(true);

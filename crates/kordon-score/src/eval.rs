@@ -460,11 +460,9 @@ pub struct RankAgreement {
 /// One row of an unlabelled file, scored.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComparedPair {
-    pub name1: String,
-    pub name2: String,
-    pub note: Option<String>,
+    #[serde(flatten)]
+    pub pair: UnlabelledPair,
     pub score: f64,
-    pub anchors: Vec<(String, f64)>,
     /// Kordon's rank of the row minus the score columns' mean rank, both
     /// as a share of the rows (−1 to 1): above 0, kordon puts the pair
     /// higher than the file's matchers do.
@@ -549,11 +547,8 @@ pub fn compare_unlabelled(
                 given.iter().sum::<f64>() / given.len() as f64
             };
             ComparedPair {
-                name1: p.name1.clone(),
-                name2: p.name2.clone(),
-                note: p.note.clone(),
+                pair: p.clone(),
                 score,
-                anchors: p.anchors.clone(),
                 rank_gap: ours[i] - mean,
             }
         })

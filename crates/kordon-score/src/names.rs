@@ -664,13 +664,7 @@ fn multi_token_pass(
                 joined.clear();
                 let mut done = false;
                 for end in start..(start + 3).min(y.len()) {
-                    // Only words join: "Nahshol III" is a name and a number, not "nahsholiii".
-                    if sim_y[end] > 0.0
-                        || !matches!(
-                            y[end].class,
-                            TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
-                        )
-                    {
+                    if sim_y[end] > 0.0 || !joins(&y[end]) {
                         break;
                     }
                     joined.push_str(&y[end].text);
@@ -735,6 +729,15 @@ pub(crate) fn joined_floor(cross: bool) -> f64 {
     } else {
         0.9
     }
+}
+
+/// Whether a token may be written together with its neighbours. Only words
+/// join: "Nahshol III" is a name and a number, not "nahsholiii".
+pub(crate) fn joins(t: &Token) -> bool {
+    matches!(
+        t.class,
+        TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
+    )
 }
 
 /// Whether `t` has an unmatched partner in `y` spelled the same (or the same

@@ -121,9 +121,9 @@ fn ofac_search_scores_are_compared_by_rank() {
         let row = r
             .rows
             .iter()
-            .find(|x| x.name1 == a && x.name2 == b)
+            .find(|x| x.pair.name1 == a && x.pair.name2 == b)
             .expect(a);
-        assert_eq!(row.anchors[0].1, -1.0);
+        assert_eq!(row.pair.anchors[0].1, -1.0);
         assert!(row.score >= DEFAULT_THRESHOLD, "{a} / {b}: {}", row.score);
         assert!(row.rank_gap > 0.5, "{a} / {b}: {}", row.rank_gap);
     }
@@ -145,7 +145,7 @@ fn watchman_algorithm_comparison_is_read_with_every_measure() {
     let control = r
         .rows
         .iter()
-        .find(|x| x.note.as_deref() == Some("false-positive control"))
+        .find(|x| x.pair.note.as_deref() == Some("false-positive control"))
         .expect("control row");
     assert!(control.score < DEFAULT_THRESHOLD);
     assert!(r

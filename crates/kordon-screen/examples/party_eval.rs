@@ -17,12 +17,7 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn load(rel: &str) -> Vec<Entity> {
-    let inputs = kordon_sources::discover(&[data(rel)]).expect("discover");
-    inputs
-        .iter()
-        .filter_map(|i| kordon_sources::parse_to_vec(i).ok())
-        .flat_map(|(e, _)| e)
-        .collect()
+    kordon_sources::parse_paths(&[data(rel)]).expect("lists").0
 }
 
 fn names(rel: &str) -> Vec<String> {

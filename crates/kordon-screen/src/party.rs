@@ -302,16 +302,13 @@ pub mod bench {
     use super::*;
     use std::time::{Duration, Instant};
 
+    /// A screener's build and the timing of its queries.
     #[derive(Debug, Clone, Serialize)]
     pub struct ScreenBench {
         pub entities: usize,
         pub build_seconds: f64,
-        pub queries: usize,
-        pub p50_micros: f64,
-        pub p99_micros: f64,
-        /// Screens per second over the whole batch on all cores.
-        pub parallel_screens_per_second: f64,
-        pub threads: usize,
+        #[serde(flatten)]
+        pub timing: QueryTiming,
         pub index_terms: usize,
         pub index_bytes: usize,
     }
@@ -374,15 +371,10 @@ pub mod bench {
         let t = Instant::now();
         let screener = PartyScreener::build(entities);
         let build_seconds = t.elapsed().as_secs_f64();
-        let timing = time_queries(&screener, queries);
         let b = ScreenBench {
             entities: n,
             build_seconds,
-            queries: timing.queries,
-            p50_micros: timing.p50_micros,
-            p99_micros: timing.p99_micros,
-            parallel_screens_per_second: timing.parallel_screens_per_second,
-            threads: timing.threads,
+            timing: time_queries(&screener, queries),
             index_terms: screener.index.term_count(),
             index_bytes: screener.index.heap_bytes(),
         };
