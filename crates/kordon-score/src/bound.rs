@@ -15,8 +15,9 @@
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    joins, lenient_pair, letter_bag_distance, segment_factor, similarity_with, skeleton_similarity,
-    Spelled, TokenNumbers, ACRONYM_SIMILARITY, PLACE_ADJECTIVE_SIMILARITY,
+    joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance, segment_factor,
+    similarity_with, skeleton_similarity, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
+    JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -180,30 +181,82 @@ fn joined_reads(joined: &str, word: &Token) -> bool {
 /// Whether the pass across scripts could read the two words written
 /// together as `joined` (with consonant skeleton `skeleton`) as the single
 /// word `word` (a word of five letters or more).
-fn joined_reads_across(joined: &str, skeleton: &str, word: &Token) -> bool {
-    // Most pairs are told apart by lengths and letter counts, which bound
-    // each of `joined_ratio`'s two readings from above, before any edit
-    // distance is computed. The edit distance counts characters and the
-    // lengths bytes: the bounds hold for ASCII only.
+fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
+    // Most pairs are told apart by lengths and letters, which bound each of
+    // `joined_ratio`'s two readings from above, before any edit distance is
+    // computed. The edit distance counts characters and the lengths bytes:
+    // the bounds hold for ASCII only.
     let floor = joined_floor(true);
-    let ratio = |least_edits: usize, a: &str, b: &str| {
-        1.0 - least_edits as f64 / a.len().max(b.len()) as f64
+    let exact = || joined_ratio(joined.text, || joined.skeleton.to_string(), word, true) >= floor;
+    if !(joined.ascii && w.ascii) {
+        return exact();
+    }
+    let may_read = |a: &str, b: &str, masks: (u64, u64), least: f64| {
+        let longest = a.len().max(b.len());
+        ratio_may_reach(a.len().abs_diff(b.len()).max(absent(masks)), longest, least)
+            && ratio_may_reach(letter_bag_distance(a, b), longest, least)
     };
-    let ascii = joined.is_ascii() && word.text.is_ascii() && skeleton.is_ascii();
-    let text = |edits| ratio(edits, &word.text, joined) >= floor;
-    let text = !ascii
-        || (text(joined.len().abs_diff(word.text.len()))
-            && text(letter_bag_distance(joined, &word.text)));
-    let skeletons = !ascii
-        || !word.skeleton.is_empty() && skeleton.len() >= 4 && {
-            let sr = ratio(
-                skeleton.len().abs_diff(word.skeleton.len()),
-                skeleton,
-                &word.skeleton,
-            );
-            sr >= 0.8 && 0.9 * sr >= floor
-        };
-    (text || skeletons) && joined_ratio(joined, || skeleton.to_string(), word, true) >= floor
+    if may_read(joined.text, w.text, (joined.mask, w.mask), floor) {
+        return exact();
+    }
+    // The spellings cannot read: only the skeletons can, and `joined_ratio`
+    // then gives their reading.
+    let least = JOINED_SKELETON_MIN.max(floor / JOINED_SKELETON_DISCOUNT);
+    if !w.skeleton.is_empty()
+        && joined.skeleton.len() >= 4
+        && may_read(
+            joined.skeleton,
+            w.skeleton,
+            (joined.skeleton_mask, w.skeleton_mask),
+            least,
+        )
+    {
+        return joined_skeleton_ratio(joined.skeleton, word) >= floor;
+    }
+    false
+}
+
+/// A spelling and its consonant skeleton with what the cross-script
+/// joined-word test reads of them, found once per word or run rather than
+/// once per pair.
+#[derive(Debug, Clone, Copy)]
+struct Spelling<'a> {
+    text: &'a str,
+    skeleton: &'a str,
+    /// Both are ASCII.
+    ascii: bool,
+    mask: u64,
+    skeleton_mask: u64,
+}
+
+impl<'a> Spelling<'a> {
+    fn new(text: &'a str, skeleton: &'a str) -> Spelling<'a> {
+        Spelling {
+            text,
+            skeleton,
+            ascii: text.is_ascii() && skeleton.is_ascii(),
+            mask: crate::names::letter_mask(text),
+            skeleton_mask: crate::names::letter_mask(skeleton),
+        }
+    }
+
+    fn of(t: &'a Token) -> Spelling<'a> {
+        Spelling::new(&t.text, &t.skeleton)
+    }
+}
+
+/// Letters one of two spellings has and the other lacks (by [`letter_mask`]
+/// slot): each needs an edit, so the larger count bounds the edit distance.
+fn absent((a, b): (u64, u64)) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
+}
+
+/// Whether a ratio `1 - edits / longest` could reach `least`, for a lower
+/// bound `edits` of the edit distance; written without a division, which
+/// costs more than the rest of the test, and loose by far more than a
+/// rounding error.
+fn ratio_may_reach(edits: usize, longest: usize, least: f64) -> bool {
+    edits as f64 <= (1.0 - least) * longest as f64 + 1e-9
 }
 
 /// Whether the Arabic-script b read as a p could make two skeletons of
@@ -601,10 +654,17 @@ impl PartyBounds {
                 }
             }
             // Words written together: across scripts, any two adjacent words.
+            let pairs: SmallVec<[Spelling; 8]> = q
+                .outline
+                .joined_pairs
+                .iter()
+                .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
+                .collect();
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if pt.class == TokenClass::Word && pt.text.len() >= 5 {
-                    for (j, skeleton, ids) in &q.outline.joined_pairs {
-                        if joined_reads_across(j, skeleton, pt) {
+                    let w = Spelling::of(pt);
+                    for ((_, _, ids), pair) in q.outline.joined_pairs.iter().zip(&pairs) {
+                        if joined_reads_across(pair, pt, &w) {
                             across_p[pj] = 1.0;
                             ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
                         }
@@ -639,6 +699,10 @@ impl PartyBounds {
                 }
                 runs.sort_unstable();
                 runs.dedup();
+                let words: SmallVec<[Spelling; 8]> = long_words
+                    .iter()
+                    .map(|&qi| Spelling::of(q_tokens[qi]))
+                    .collect();
                 // Whether reading the run as query word `qi` could still
                 // raise anything.
                 let open = |q: &Readings, p: &Readings, qi: usize, (a, b): (u32, u32)| {
@@ -657,9 +721,10 @@ impl PartyBounds {
                     j.push_str(&ta.text);
                     j.push_str(&tb.text);
                     kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
-                    for &qi in &long_words {
+                    let run = Spelling::new(&j, &skeleton);
+                    for (k, &qi) in long_words.iter().enumerate() {
                         if open(&across_q, &across_p, qi, (a, b))
-                            && joined_reads_across(&j, &skeleton, q_tokens[qi])
+                            && joined_reads_across(&run, q_tokens[qi], &words[k])
                         {
                             across_q[qi] = 1.0;
                             across_p[a as usize] = 1.0;
@@ -924,7 +989,8 @@ mod tests {
                 let skeleton = kordon_text::phonetic::skeleton(&joined);
                 let reads = joined_ratio(&joined, || skeleton.clone(), &word, true)
                     >= joined_floor(true);
-                proptest::prop_assert!(!reads || joined_reads_across(&joined, &skeleton, &word));
+                let run = Spelling::new(&joined, &skeleton);
+                proptest::prop_assert!(!reads || joined_reads_across(&run, &word, &Spelling::of(&word)));
             }
         }
     }

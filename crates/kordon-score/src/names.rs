@@ -710,17 +710,29 @@ pub(crate) fn joined_ratio(
     let len = t.text.len();
     let r = 1.0 - levenshtein(joined, &t.text) as f64 / len.max(joined.len()) as f64;
     if cross && r < 0.9 && !t.skeleton.is_empty() {
-        let js = joined_skeleton();
-        let sr = 1.0 - levenshtein(&js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
-        r.max(if sr >= 0.8 && js.len() >= 4 {
-            0.9 * sr
-        } else {
-            0.0
-        })
+        r.max(joined_skeleton_ratio(&joined_skeleton(), t))
     } else {
         r
     }
 }
+
+/// The reading across scripts of words written together, by consonant
+/// skeletons alone: what [`joined_ratio`] gives when the spellings do not
+/// read (`t` has a skeleton).
+pub(crate) fn joined_skeleton_ratio(joined_skeleton: &str, t: &Token) -> f64 {
+    let js = joined_skeleton;
+    let sr = 1.0 - levenshtein(js, &t.skeleton) as f64 / js.len().max(t.skeleton.len()) as f64;
+    if sr >= JOINED_SKELETON_MIN && js.len() >= 4 {
+        JOINED_SKELETON_DISCOUNT * sr
+    } else {
+        0.0
+    }
+}
+
+/// The least ratio of two skeletons that reads them as one spelling, and
+/// what such a reading is worth against a reading of the letters.
+pub(crate) const JOINED_SKELETON_MIN: f64 = 0.8;
+pub(crate) const JOINED_SKELETON_DISCOUNT: f64 = 0.9;
 
 /// The least [`joined_ratio`] that reads words written together as one word.
 pub(crate) fn joined_floor(cross: bool) -> f64 {
