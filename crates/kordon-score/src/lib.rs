@@ -20,7 +20,9 @@
 //! ([`score_entity_at_least`]): upper bounds of each name comparison (module
 //! `bound`) let it skip parties and name variants that cannot reach it,
 //! without changing any score it returns. [`warm_up`] fetches a set of
-//! candidates' names from memory side by side before they are scored.
+//! candidates' names from memory side by side before they are scored, and
+//! [`score_entity_sharing`] compares a query once with names that several
+//! candidates list alike.
 
 mod bound;
 pub mod eval;
@@ -305,16 +307,46 @@ pub fn score_entity_at_least(
     w: &dyn TokenWeights,
     min: f64,
 ) -> Option<MatchExplanation> {
+    score_entity_sharing(q, e, w, min, None)
+}
+
+/// Name comparisons of one query, kept for parties that list the same names
+/// (one entity on several lists, or a list and its snapshot): each such set
+/// of names is compared with the query once.
+#[derive(Debug, Default)]
+pub struct SharedNames {
+    /// The caller's key of a set of names, the least name score that was
+    /// asked of it (bits), and what the comparison found.
+    known: smallvec::SmallVec<[(u32, u64, NameOutcome); 8]>,
+}
+
+/// What comparing a query with a party's names found: nothing that can reach
+/// the floor asked, or the best name.
+#[derive(Debug, Clone, Copy)]
+enum NameOutcome {
+    Below,
+    Best(Option<BestName>),
+}
+
+/// [`score_entity_at_least`], with `shared`: a key that the caller gives
+/// every party with the same schema and the same names in the same order
+/// (kinds included), and the comparisons of the current query so far. A
+/// party whose names were compared before at the same floor reuses that
+/// comparison; its own dates, countries and identifiers are still weighed.
+/// The result equals [`score_entity_at_least`]'s.
+pub fn score_entity_sharing(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    w: &dyn TokenWeights,
+    min: f64,
+    shared: Option<(u32, &mut SharedNames)>,
+) -> Option<MatchExplanation> {
     let schema = q.schema.unwrap_or(Schema::Unknown);
-    let mut features = Vec::new();
     let effective = if schema == Schema::Unknown {
         e.schema
     } else {
         schema
     };
-    // Best name; strong names preferred over weak aliases when they tie. Only
-    // scores are compared here; the explanation is built for the winner alone.
-    let q_weights = &q.variant_weights;
     // The least name score that can still give a score of `min`: the other
     // evidence adds at most this much, unless an identifier agrees.
     let name_floor = if q.identifiers.iter().any(|i| e.identifiers.contains(i)) {
@@ -332,9 +364,41 @@ pub fn score_entity_at_least(
         };
         min - date - country
     };
+    let outcome = match shared {
+        Some((key, memo)) => {
+            let floor = name_floor.to_bits();
+            match memo.known.iter().find(|k| k.0 == key && k.1 == floor) {
+                Some(&(_, _, outcome)) => outcome,
+                None => {
+                    let outcome = best_name(q, e, w, effective, name_floor);
+                    memo.known.push((key, floor, outcome));
+                    outcome
+                }
+            }
+        }
+        None => best_name(q, e, w, effective, name_floor),
+    };
+    let NameOutcome::Best(best) = outcome else {
+        return None;
+    };
+    finish_score(q, e, w, schema, effective, best, min)
+}
+
+/// The best name of `e` for `q`, or [`NameOutcome::Below`] when the bounds
+/// show that no name reaches `name_floor`. Only scores are compared here;
+/// the explanation is built for the winner alone.
+fn best_name(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    w: &dyn TokenWeights,
+    effective: Schema,
+    name_floor: f64,
+) -> NameOutcome {
+    // Strong names are preferred over weak aliases when they tie.
+    let q_weights = &q.variant_weights;
     let bounds = bound::PartyBounds::new(q, q_weights, e, effective);
     if bounds.best() < name_floor {
-        return None;
+        return NameOutcome::Below;
     }
     let mut best: Option<BestName> = None;
     names::SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
@@ -368,6 +432,21 @@ pub fn score_entity_at_least(
             }
         }
     });
+    NameOutcome::Best(best)
+}
+
+/// The score of `e` from its best name and the other evidence, with its
+/// explanation; `None` below `min`.
+fn finish_score(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    w: &dyn TokenWeights,
+    schema: Schema,
+    effective: Schema,
+    best: Option<BestName>,
+    min: f64,
+) -> Option<MatchExplanation> {
+    let mut features = Vec::new();
     let idx = best.map_or(usize::MAX, |(_, idx, _)| idx);
     let name_score = best.map_or(0.0, |(s, _, _)| s);
     let matched_kind = e.names.get(idx).map(|(_, kind)| *kind);

@@ -12,8 +12,8 @@
 use kordon_index::{CandidateIndex, IndexBuilder};
 use kordon_model::{Entity, NameKind, PartialDate, Schema};
 use kordon_score::{
-    analyze_names, score_entity, score_entity_at_least, MatchExplanation, PreparedEntity,
-    PreparedQuery, TokenWeights, DEFAULT_THRESHOLD,
+    analyze_names, score_entity, score_entity_sharing, MatchExplanation, PreparedEntity,
+    PreparedQuery, SharedNames, TokenWeights, DEFAULT_THRESHOLD,
 };
 use kordon_text::AnalyzedName;
 use rayon::prelude::*;
@@ -83,6 +83,10 @@ pub struct PartyScreener {
     index: CandidateIndex,
     by_id: HashMap<String, u32>,
     by_identifier: HashMap<String, Vec<u32>>,
+    /// Per party, the first party with the same schema and the same names
+    /// in the same order: one entity on several lists (a consolidated list
+    /// and its sources, a list and its snapshot) is compared once per query.
+    name_group: Vec<u32>,
 }
 
 /// Word weights from the index: words most parties share count less.
@@ -149,12 +153,14 @@ impl PartyScreener {
                 by_identifier.entry(id.clone()).or_default().push(i as u32);
             }
         }
+        let name_group = name_groups(&entities);
         PartyScreener {
             entities,
             prepared,
             index,
             by_id,
             by_identifier,
+            name_group,
         }
     }
 
@@ -256,13 +262,23 @@ impl PartyScreener {
         docs.sort_unstable();
         docs.dedup();
         docs.retain(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)));
+        // Parties that share their names with an earlier candidate reuse its
+        // comparison: only the first of each group is read ahead.
+        let mut firsts: Vec<u32> = docs.iter().map(|&d| self.name_group[d as usize]).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
         let parties: Vec<&PreparedEntity> =
-            docs.iter().map(|&d| &self.prepared[d as usize]).collect();
+            firsts.iter().map(|&d| &self.prepared[d as usize]).collect();
         kordon_score::warm_up(&parties);
         let weights = self.weights();
+        let mut shared = SharedNames::default();
         docs.iter()
-            .zip(parties)
-            .filter_map(|(&d, e)| score_entity_at_least(&q, e, &weights, min).map(|ex| (d, ex)))
+            .filter_map(|&d| {
+                let e = &self.prepared[d as usize];
+                let group = self.name_group[d as usize];
+                score_entity_sharing(&q, e, &weights, min, Some((group, &mut shared)))
+                    .map(|ex| (d, ex))
+            })
             .collect()
     }
 
@@ -281,6 +297,49 @@ impl PartyScreener {
         };
         to_match(entity, ex)
     }
+}
+
+/// Per entity, the index of the first entity with the same schema and the
+/// same names (text and kind) in the same order; its own index if none
+/// comes before it. Names are analysed from exactly these, so a group's
+/// prepared names are identical.
+fn name_groups(entities: &[Entity]) -> Vec<u32> {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let same = |a: &Entity, b: &Entity| {
+        a.schema == b.schema
+            && a.names.len() == b.names.len()
+            && a.names
+                .iter()
+                .zip(&b.names)
+                .all(|(x, y)| x.kind == y.kind && x.full == y.full)
+    };
+    let state = foldhash::fast::FixedState::default();
+    let hashes: Vec<u64> = entities
+        .par_iter()
+        .map(|e| {
+            let mut h = state.build_hasher();
+            e.schema.hash(&mut h);
+            for n in &e.names {
+                n.full.hash(&mut h);
+                n.kind.hash(&mut h);
+            }
+            h.finish()
+        })
+        .collect();
+    // Entities by hash; equal hashes are confirmed by comparing the names.
+    let mut seen: HashMap<u64, Vec<u32>> = HashMap::with_capacity(entities.len());
+    let mut group = Vec::with_capacity(entities.len());
+    for (i, (e, &h)) in entities.iter().zip(&hashes).enumerate() {
+        let firsts = seen.entry(h).or_default();
+        match firsts.iter().find(|&&f| same(&entities[f as usize], e)) {
+            Some(&f) => group.push(f),
+            None => {
+                firsts.push(i as u32);
+                group.push(i as u32);
+            }
+        }
+    }
+    group
 }
 
 fn to_match(e: &Entity, ex: MatchExplanation) -> PartyMatch {
