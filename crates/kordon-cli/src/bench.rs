@@ -245,8 +245,9 @@ fn screen(
     }
     println!("machine: {}", machine());
     println!(
-        "loaded lists: {} entities, index built in {:.2}s ({} terms, {:.1} MB)",
+        "loaded lists: {} entities ({} different sets of names), index built in {:.2}s ({} terms, {:.1} MB)",
         b.entities,
+        b.name_sets,
         b.build_seconds,
         b.index_terms,
         b.index_bytes as f64 / 1e6

@@ -54,8 +54,20 @@ fn parties_sharing_names_keep_their_own_scores_at_every_threshold() {
             q
         })
         .collect();
+    // Every copy joins its original's set of names.
+    let sets: std::collections::HashSet<(
+        kordon_model::Schema,
+        Vec<(String, kordon_model::NameKind)>,
+    )> = sdn
+        .iter()
+        .map(|e| {
+            let names = e.names.iter().map(|n| (n.full.clone(), n.kind)).collect();
+            (e.schema, names)
+        })
+        .collect();
     let entities: Vec<Entity> = copies.into_iter().chain(sdn).collect();
     let screener = PartyScreener::build(entities);
+    assert_eq!(screener.distinct_name_sets(), sets.len());
     let (mut compared, mut copies_met) = (0, 0);
     for q in &queries {
         let all = screener.screen_all(q, None, 24);
