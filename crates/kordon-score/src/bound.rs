@@ -178,9 +178,9 @@ fn joined_reads(joined: &str, word: &Token) -> bool {
         && joined_ratio(joined, String::new, word, false) >= joined_floor(false)
 }
 
-/// Whether the pass across scripts could read the two words written
-/// together as `joined` (with consonant skeleton `skeleton`) as the single
-/// word `word` (a word of five letters or more).
+/// Whether the pass across scripts could read two words written together
+/// (`joined`, with its consonant skeleton) as the single word `word` (a
+/// word of five letters or more, whose [`Spelling`] is `w`).
 fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     // Most pairs are told apart by lengths and letters, which bound each of
     // `joined_ratio`'s two readings from above, before any edit distance is

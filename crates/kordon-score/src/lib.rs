@@ -384,9 +384,10 @@ pub fn score_entity_sharing(
     finish_score(q, e, w, schema, effective, best, min)
 }
 
-/// The best name of `e` for `q`, or [`NameOutcome::Below`] when the bounds
-/// show that no name reaches `name_floor`. Only scores are compared here;
-/// the explanation is built for the winner alone.
+/// The best name of `e` for `q` (a strong name before a weak alias that
+/// ties with it), or [`NameOutcome::Below`] when the bounds show that no
+/// name reaches `name_floor`. Only scores are compared here; the
+/// explanation is built for the winner alone.
 fn best_name(
     q: &PreparedQuery,
     e: &PreparedEntity,
@@ -394,7 +395,6 @@ fn best_name(
     effective: Schema,
     name_floor: f64,
 ) -> NameOutcome {
-    // Strong names are preferred over weak aliases when they tie.
     let q_weights = &q.variant_weights;
     let bounds = bound::PartyBounds::new(q, q_weights, e, effective);
     if bounds.best() < name_floor {

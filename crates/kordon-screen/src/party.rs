@@ -2,10 +2,12 @@
 //! birth, identifiers) against every loaded entity, ranked and explained.
 //!
 //! [`PartyScreener::build`] analyses every name of every entity once (in
-//! parallel) and builds the candidate index. [`PartyScreener::screen`] retrieves
-//! the best candidates from the index (plus any entity sharing an identifier
-//! with the query), scores each with `kordon_score`, and returns those at or
-//! above the threshold, best first, each with its explanation.
+//! parallel), builds the candidate index, and groups entities that list the
+//! same names (one entity on several lists). [`PartyScreener::screen`]
+//! retrieves the best candidates from the index (plus any entity sharing an
+//! identifier with the query), scores each with `kordon_score` (each group's
+//! names once), and returns those at or above the threshold, best first,
+//! each with its explanation.
 //!
 //! The [`bench`] helpers measure latency and throughput for `kordon bench screen`.
 
@@ -324,22 +326,23 @@ fn name_groups(entities: &[Entity]) -> Vec<u32> {
                 .all(|(x, y)| x.kind == y.kind && x.full == y.full)
     };
     let state = foldhash::fast::FixedState::default();
-    let hashes: Vec<u64> = entities
+    // Entities in order of the hash of their names, then of index: each run
+    // of equal hashes is split by comparing the names, every entity joining
+    // the first earlier one it equals. Runs are short; a hash collision
+    // costs one comparison.
+    let mut order: Vec<(u64, u32)> = entities
         .par_iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let mut h = state.build_hasher();
             e.schema.hash(&mut h);
             for n in &e.names {
                 n.full.hash(&mut h);
                 n.kind.hash(&mut h);
             }
-            h.finish()
+            (h.finish(), i as u32)
         })
         .collect();
-    // Entities in order of hash, then index: each run of equal hashes is
-    // split by comparing the names, every entity joining the first earlier
-    // one it equals. Runs are short; a hash collision costs one comparison.
-    let mut order: Vec<(u64, u32)> = hashes.iter().zip(0u32..).map(|(&h, i)| (h, i)).collect();
     order.par_sort_unstable();
     let mut group: Vec<u32> = (0..entities.len() as u32).collect();
     for run in order
