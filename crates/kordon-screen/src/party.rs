@@ -276,7 +276,8 @@ impl PartyScreener {
         docs.retain(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)));
         // Parties that share their names with an earlier candidate reuse its
         // comparison: only the first of each group is read ahead.
-        let mut firsts: Vec<u32> = docs.iter().map(|&d| self.name_group[d as usize]).collect();
+        let groups: Vec<u32> = docs.iter().map(|&d| self.name_group[d as usize]).collect();
+        let mut firsts = groups.clone();
         firsts.sort_unstable();
         firsts.dedup();
         let parties: Vec<&PreparedEntity> =
@@ -285,9 +286,9 @@ impl PartyScreener {
         let weights = self.weights();
         let mut shared = SharedNames::default();
         docs.iter()
-            .filter_map(|&d| {
+            .zip(groups)
+            .filter_map(|(&d, group)| {
                 let e = &self.prepared[d as usize];
-                let group = self.name_group[d as usize];
                 score_entity_sharing(&q, e, &weights, min, Some((group, &mut shared)))
                     .map(|ex| (d, ex))
             })
