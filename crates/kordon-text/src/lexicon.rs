@@ -37,13 +37,51 @@ pub struct Concept {
     pub initials: String,
 }
 
+/// Forms searched for inside words of scripts written without spaces, in
+/// order of preference (longest first): one automaton finds all of them in
+/// one pass over a word.
+pub struct SubstringForms {
+    forms: Vec<String>,
+    finder: aho_corasick::AhoCorasick,
+}
+
+impl SubstringForms {
+    fn new(forms: Vec<String>) -> SubstringForms {
+        let finder = aho_corasick::AhoCorasick::new(&forms)
+            .expect("the compiled-in forms are few and short");
+        SubstringForms { forms, finder }
+    }
+
+    /// The most preferred form that occurs in `text`, with where it first
+    /// occurs (byte offset).
+    pub fn first_in(&self, text: &str) -> Option<(&str, usize)> {
+        // Every occurrence of every form is reported: keep the earliest form
+        // in the list, at its leftmost place.
+        self.finder
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .min()
+            .map(|(form, start)| (self.forms[form].as_str(), start))
+    }
+
+    /// Whether `text` is one of the forms.
+    pub fn contains(&self, text: &str) -> bool {
+        self.forms.iter().any(|f| f == text)
+    }
+
+    /// The forms, most preferred first.
+    pub fn forms(&self) -> &[String] {
+        &self.forms
+    }
+}
+
 pub struct Lexicon {
     /// Squashed legal form (no spaces, no dots) → generic type.
     pub legal_forms: HashMap<String, String>,
     /// Longest legal form in tokens, to bound the multi-token scan.
     pub legal_form_max_tokens: usize,
     /// Legal forms in unspaced scripts, searched as substrings.
-    pub unspaced_legal_forms: Vec<String>,
+    pub unspaced_legal_forms: SubstringForms,
     /// Squashed legal form spelling (also romanised) → its form's first spelling.
     pub legal_form_spellings: HashMap<String, String>,
     /// Groups of legal form types one English rendering serves ("ltd" for
@@ -52,7 +90,7 @@ pub struct Lexicon {
     /// Squashed legal forms that are English/international renderings.
     pub international_forms: HashMap<String, ()>,
     /// Generic words in unspaced scripts, searched as substrings.
-    pub unspaced_concepts: Vec<String>,
+    pub unspaced_concepts: SubstringForms,
     pub stopwords: HashMap<String, ()>,
     /// Honorifics of people ("mr", "sheikh").
     pub titles: HashMap<String, ()>,
@@ -287,10 +325,10 @@ fn build() -> Lexicon {
         legal_forms,
         legal_form_max_tokens,
         legal_form_spellings,
-        unspaced_legal_forms,
+        unspaced_legal_forms: SubstringForms::new(unspaced_legal_forms),
         international_forms,
         legal_kin,
-        unspaced_concepts,
+        unspaced_concepts: SubstringForms::new(unspaced_concepts),
         stopwords: word_set(STOPWORDS),
         titles: word_set(TITLES),
         labels: word_set(LABELS),
@@ -371,5 +409,64 @@ impl Lexicon {
             self.concept_of.get(token)
         };
         id.map(|&id| &self.concepts[id as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What [`SubstringForms::first_in`] must find: the first form in order
+    /// that occurs, where it first occurs.
+    fn first_by_scan<'f>(forms: &'f [String], text: &str) -> Option<(&'f str, usize)> {
+        forms
+            .iter()
+            .find_map(|f| text.find(f.as_str()).map(|pos| (f.as_str(), pos)))
+    }
+
+    /// Strings built from pieces of the forms themselves, so that forms
+    /// overlap, nest and repeat in them.
+    fn text_of(forms: &'static SubstringForms) -> impl Strategy<Value = String> {
+        let pieces: Vec<String> = forms
+            .forms()
+            .iter()
+            .flat_map(|f| {
+                let chars: Vec<char> = f.chars().collect();
+                let half = chars.len() / 2;
+                [
+                    f.clone(),
+                    chars[..half].iter().collect(),
+                    chars[half..].iter().collect(),
+                ]
+            })
+            .chain(["x".to_string(), "的".to_string()])
+            .collect();
+        proptest::collection::vec(proptest::sample::select(pieces), 0..8).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn legal_forms_found_as_a_scan_finds_them(text in text_of(&lexicon().unspaced_legal_forms)) {
+            let forms = &lexicon().unspaced_legal_forms;
+            prop_assert_eq!(forms.first_in(&text), first_by_scan(forms.forms(), &text));
+        }
+
+        #[test]
+        fn concepts_found_as_a_scan_finds_them(text in text_of(&lexicon().unspaced_concepts)) {
+            let forms = &lexicon().unspaced_concepts;
+            prop_assert_eq!(forms.first_in(&text), first_by_scan(forms.forms(), &text));
+        }
+    }
+
+    #[test]
+    fn unspaced_forms_are_loaded() {
+        let lex = lexicon();
+        assert!(lex.unspaced_legal_forms.contains("株式会社"));
+        assert_eq!(
+            lex.unspaced_legal_forms.first_in("霜月水産株式会社"),
+            Some(("株式会社", "霜月水産".len()))
+        );
+        assert!(lex.unspaced_concepts.forms().len() > 10);
     }
 }

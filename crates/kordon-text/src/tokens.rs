@@ -3,7 +3,7 @@
 //! stopwords, titles, vessel prefixes and numbers, and attaching to each word
 //! its concept (for generic business words), acronym letters and phonetic keys.
 
-use crate::lexicon::{lexicon, squash};
+use crate::lexicon::{lexicon, squash, SubstringForms};
 use crate::normalize::{char_script, dominant_script, Script};
 use crate::phonetic;
 use kordon_model::Schema;
@@ -132,22 +132,21 @@ fn push_dotted(s: &str, out: &mut Vec<String>) {
     }
 }
 
-fn cut_unspaced(chunk: &str, forms: &[String]) -> Vec<String> {
-    for f in forms {
-        if let Some(pos) = chunk.find(f.as_str()) {
-            let mut out = Vec::new();
-            let (before, after) = (&chunk[..pos], &chunk[pos + f.len()..]);
-            if !before.is_empty() {
-                out.extend(cut_unspaced(before, forms));
-            }
-            out.push(f.clone());
-            if !after.is_empty() {
-                out.extend(cut_unspaced(after, forms));
-            }
-            return out;
-        }
+/// `chunk` cut around the forms it contains, most preferred form first.
+fn cut_unspaced(chunk: &str, forms: &SubstringForms) -> Vec<String> {
+    let Some((form, pos)) = forms.first_in(chunk) else {
+        return vec![chunk.to_string()];
+    };
+    let mut out = Vec::new();
+    let (before, after) = (&chunk[..pos], &chunk[pos + form.len()..]);
+    if !before.is_empty() {
+        out.extend(cut_unspaced(before, forms));
     }
-    vec![chunk.to_string()]
+    out.push(form.to_string());
+    if !after.is_empty() {
+        out.extend(cut_unspaced(after, forms));
+    }
+    out
 }
 
 /// Classify raw tokens in their own script (legal forms incl. multi-token,
