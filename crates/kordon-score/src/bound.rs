@@ -359,6 +359,10 @@ pub(crate) struct Spellings {
     /// A word of two letters or more in ASCII: only such tokens have their
     /// letters counted.
     plain: bool,
+    /// It has a romanisation-folded spelling, and whether that differs from
+    /// its spelling: read once per token, not once per pair.
+    has_roman: bool,
+    romanised: bool,
     text: Letters,
     /// The romanisation-folded spelling.
     roman: Letters,
@@ -371,10 +375,14 @@ impl Spellings {
             && t.roman.len() < 256
             && t.text.is_ascii()
             && t.roman.is_ascii();
+        let has_roman = !t.roman.is_empty();
+        let romanised = has_roman && t.roman != t.text;
         // Only words and generic words reach the spelling comparison.
         if !matches!(t.class, TokenClass::Word | TokenClass::Generic) {
             return Spellings {
                 plain,
+                has_roman,
+                romanised,
                 text: Letters::NONE,
                 roman: Letters::NONE,
             };
@@ -382,11 +390,13 @@ impl Spellings {
         let text = Letters::of(&t.text);
         Spellings {
             plain,
+            has_roman,
+            romanised,
             text,
-            roman: if t.roman == t.text {
-                text
-            } else {
+            roman: if romanised {
                 Letters::of(&t.roman)
+            } else {
+                text
             },
         }
     }
@@ -418,8 +428,7 @@ impl<'t> Shape<'t> {
         if !x.text.far_from(&y.text) {
             return false;
         }
-        let romanised =
-            !a.roman.is_empty() && !b.roman.is_empty() && (a.roman != a.text || b.roman != b.text);
+        let romanised = x.has_roman && y.has_roman && (x.romanised || y.romanised);
         !romanised || x.roman.far_from(&y.roman)
     }
 
