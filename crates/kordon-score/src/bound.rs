@@ -15,9 +15,9 @@
 
 use crate::names::{
     coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance, segment_factor,
-    similarity_with, skeleton_similarity, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
-    JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
+    joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance, letters_absent,
+    segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
+    ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -193,8 +193,11 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     }
     let may_read = |a: &str, b: &str, masks: (u64, u64), least: f64| {
         let longest = a.len().max(b.len());
-        ratio_may_reach(a.len().abs_diff(b.len()).max(absent(masks)), longest, least)
-            && ratio_may_reach(letter_bag_distance(a, b), longest, least)
+        ratio_may_reach(
+            a.len().abs_diff(b.len()).max(letters_absent(masks)),
+            longest,
+            least,
+        ) && ratio_may_reach(letter_bag_distance(a, b), longest, least)
     };
     if may_read(joined.text, w.text, (joined.mask, w.mask), floor) {
         return exact();
@@ -243,12 +246,6 @@ impl<'a> Spelling<'a> {
     fn of(t: &'a Token) -> Spelling<'a> {
         Spelling::new(&t.text, &t.skeleton)
     }
-}
-
-/// Letters one of two spellings has and the other lacks (by [`letter_mask`]
-/// slot): each needs an edit, so the larger count bounds the edit distance.
-fn absent((a, b): (u64, u64)) -> usize {
-    (a & !b).count_ones().max((b & !a).count_ones()) as usize
 }
 
 /// Whether a ratio `1 - edits / longest` could reach `least`, for a lower
@@ -344,9 +341,7 @@ impl Letters {
     /// pairs before the counts are read.
     fn far_from(&self, other: &Letters) -> bool {
         let half = self.len.max(other.len).max(1) as f64 * 0.5;
-        let absent = (self.mask & !other.mask)
-            .count_ones()
-            .max((other.mask & !self.mask).count_ones()) as usize;
+        let absent = letters_absent((self.mask, other.mask));
         absent.max(self.len.abs_diff(other.len)) as f64 > half
             || self.least_edits(other) as f64 > half
     }

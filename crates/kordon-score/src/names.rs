@@ -313,8 +313,7 @@ fn spelling_gap(a: &str, b: &str) -> Option<(usize, usize)> {
     }
     if ascii {
         let (ma, mb) = (letter_mask(a), letter_mask(b));
-        let absent = (ma & !mb).count_ones().max((mb & !ma).count_ones());
-        if too_far(absent as usize) || too_far(letter_bag_distance(a, b)) {
+        if too_far(letters_absent((ma, mb))) || too_far(letter_bag_distance(a, b)) {
             return None;
         }
     }
@@ -326,6 +325,13 @@ fn spelling_gap(a: &str, b: &str) -> Option<(usize, usize)> {
 /// the count smaller, so it stays a lower bound.
 pub(crate) fn letter_mask(s: &str) -> u64 {
     s.bytes().fold(0, |m, c| m | 1 << (c & 63))
+}
+
+/// Letters one of two words has and the other lacks, by their
+/// [`letter_mask`]s: each needs an edit, so the larger count bounds the edit
+/// distance from below.
+pub(crate) fn letters_absent((a, b): (u64, u64)) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
 }
 
 /// Edit distance in characters. Tokens are lower-case ASCII, so the common
