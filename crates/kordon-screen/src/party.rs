@@ -275,13 +275,19 @@ impl PartyScreener {
         docs.dedup();
         docs.retain(|&d| sources.is_none_or(|s| s.contains(&self.entities[d as usize].source)));
         // Parties that share their names with an earlier candidate reuse its
-        // comparison: only the first of each group is read ahead.
+        // comparison: a group's names are compared on its first candidate
+        // (the group's first party may not be one), and again only for a
+        // candidate asked for another floor. That first candidate is read
+        // ahead.
         let groups: Vec<u32> = docs.iter().map(|&d| self.name_group[d as usize]).collect();
-        let mut firsts = groups.clone();
-        firsts.sort_unstable();
-        firsts.dedup();
-        let parties: Vec<&PreparedEntity> =
-            firsts.iter().map(|&d| &self.prepared[d as usize]).collect();
+        let mut compared: Vec<(u32, u32)> =
+            groups.iter().copied().zip(docs.iter().copied()).collect();
+        compared.sort_unstable();
+        compared.dedup_by_key(|&mut (group, _)| group);
+        let parties: Vec<&PreparedEntity> = compared
+            .iter()
+            .map(|&(_, d)| &self.prepared[d as usize])
+            .collect();
         kordon_score::warm_up(&parties);
         let weights = self.weights();
         let mut shared = SharedNames::default();
