@@ -51,6 +51,11 @@ kordon bench screen --names ../shared/data/pairs/yente/candidate_generation_benc
         /// or names known not to be listed, as most screened names are not.
         #[arg(long, value_name = "CSV")]
         names: Option<PathBuf>,
+        /// Time the queries this many times over and report each figure's
+        /// median, with its lowest and highest: one round's p99 moves with
+        /// whatever else the machine is doing.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=100))]
+        rounds: u16,
         #[arg(long)]
         json: bool,
     },
@@ -89,11 +94,18 @@ pub fn run(data_dir: &Path, args: BenchArgs) -> Result<ExitCode> {
             baseline_queries,
             scale,
             names,
+            rounds,
             json,
         } => {
             // Read before the lists are loaded, so a bad file fails at once.
             let names = names.map(|f| read_names(&f).map(|n| (f, n))).transpose()?;
-            screen(data_dir, queries, baseline_queries, scale, names, json)
+            let runs = ScreenRuns {
+                queries,
+                baseline_queries,
+                scale,
+                rounds: usize::from(rounds),
+            };
+            screen(data_dir, runs, names, json)
         }
         BenchCommand::Scan { mb, json } => scan(data_dir, mb, json),
         BenchCommand::Rescreen {
@@ -184,15 +196,27 @@ fn read_names(file: &Path) -> Result<Vec<kordon_screen::PartyQuery>> {
     Ok(out)
 }
 
-fn screen(
-    data_dir: &Path,
+/// How much `bench screen` runs (see its options).
+struct ScreenRuns {
     queries: usize,
     baseline_queries: usize,
     scale: usize,
+    rounds: usize,
+}
+
+fn screen(
+    data_dir: &Path,
+    runs: ScreenRuns,
     names: Option<(PathBuf, Vec<kordon_screen::PartyQuery>)>,
     json: bool,
 ) -> Result<ExitCode> {
     use kordon_screen::party::bench;
+    let ScreenRuns {
+        queries,
+        baseline_queries,
+        scale,
+        rounds,
+    } = runs;
     let entities = load_entities(data_dir)?;
     let qs = bench::typo_queries(&entities, queries);
     let seed: Vec<kordon_model::Entity> = if scale > 0 {
@@ -200,7 +224,7 @@ fn screen(
     } else {
         Vec::new()
     };
-    let (screener, b) = bench::run(entities, &qs);
+    let (screener, b) = bench::run(entities, &qs, rounds);
     // Baseline: the same scorer over every entity, no candidate index.
     let opts = kordon_screen::ScreenOptions::default();
     let base_qs = &qs[..baseline_queries.min(qs.len())];
@@ -227,17 +251,19 @@ fn screen(
             "top_hit_agrees_with_index": agree},
         "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.timing.p50_micros.max(1e-9),
     });
-    let names = names.map(|(file, names)| (file, bench::time_queries(&screener, &names)));
+    let names = names.map(|(file, names)| (file, bench::time_queries(&screener, &names, rounds)));
     if let Some((file, t)) = &names {
         out["names"] = serde_json::json!({"file": file.display().to_string(), "timing": t});
     }
     drop(screener);
+    let mut scaled = None;
     if scale > 0 {
         let synthetic = bench::synthetic_entities(&seed, scale);
         drop(seed);
         let scale_qs = bench::typo_queries(&synthetic, queries.min(1000));
-        let (_s, sb) = bench::run(synthetic, &scale_qs);
+        let (_s, sb) = bench::run(synthetic, &scale_qs, rounds);
         out["scale"] = serde_json::json!({"bench": sb, "peak_rss_mb": peak_rss_mb()});
+        scaled = Some((sb, peak_rss_mb()));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -269,30 +295,44 @@ fn screen(
             t.with_hits
         );
     }
-    if let Some(sc) = out.get("scale") {
-        let sb = &sc["bench"];
+    if let Some((sb, rss)) = &scaled {
         println!(
-            "scale: {} synthetic entities built in {:.1}s; p50 {:.3} ms, p99 {:.3} ms; {:.0} screens/s; peak RSS {:.0} MB",
-            sb["entities"],
-            sb["build_seconds"].as_f64().unwrap_or(0.0),
-            sb["p50_micros"].as_f64().unwrap_or(0.0) / 1000.0,
-            sb["p99_micros"].as_f64().unwrap_or(0.0) / 1000.0,
-            sb["parallel_screens_per_second"].as_f64().unwrap_or(0.0),
-            sc["peak_rss_mb"].as_f64().unwrap_or(0.0)
+            "scale: {} synthetic entities built in {:.1}s; {}; peak RSS {:.0} MB",
+            sb.entities,
+            sb.build_seconds,
+            timing_line(&sb.timing, "typo'd queries"),
+            rss
         );
     }
     println!("peak RSS {:.0} MB", peak_rss_mb());
     Ok(ExitCode::SUCCESS)
 }
 
-/// One timing's percentiles over its `what` and its all-core throughput.
+/// One timing's percentiles over its `what` and its all-core throughput;
+/// over several rounds, their medians and each one's range.
 fn timing_line(t: &kordon_screen::party::bench::QueryTiming, what: &str) -> String {
+    use kordon_screen::party::bench::RoundTiming;
+    let range = |f: fn(&RoundTiming) -> f64, scale: f64, digits: usize| -> String {
+        if t.rounds.len() < 2 {
+            return String::new();
+        }
+        let lo = t.rounds.iter().map(f).fold(f64::INFINITY, f64::min) * scale;
+        let hi = t.rounds.iter().map(f).fold(f64::NEG_INFINITY, f64::max) * scale;
+        format!(" ({lo:.digits$} to {hi:.digits$})")
+    };
+    let rounds = match t.rounds.len() {
+        0 | 1 => String::new(),
+        n => format!("median of {n} rounds: "),
+    };
     format!(
-        "p50 {:.3} ms, p99 {:.3} ms over {} {what}; {:.0} screens/s on {} threads",
+        "{rounds}p50 {:.3} ms{}, p99 {:.3} ms{} over {} {what}; {:.0} screens/s{} on {} threads",
         t.p50_micros / 1000.0,
+        range(|r| r.p50_micros, 1e-3, 3),
         t.p99_micros / 1000.0,
+        range(|r| r.p99_micros, 1e-3, 3),
         t.queries,
         t.parallel_screens_per_second,
+        range(|r| r.parallel_screens_per_second, 1.0, 0),
         t.threads
     )
 }

@@ -296,3 +296,48 @@ fn eval_pairs_reads_every_shared_pair_file() {
     assert!(out.contains("bad.csv: unsupported header"), "{out}");
     assert!(out.contains("Spearman vs jw"), "{out}");
 }
+
+#[test]
+fn bench_screen_reports_every_round_and_their_medians() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = repo("examples/lists/demo");
+    assert!(
+        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = kordon(
+        tmp.path(),
+        &[
+            "bench",
+            "screen",
+            "--queries",
+            "20",
+            "--baseline-queries",
+            "2",
+            "--rounds",
+            "3",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let loaded = &out["loaded"];
+    let rounds = loaded["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 3, "{loaded}");
+    assert!(loaded["with_hits"].as_u64().unwrap() > 0, "{loaded}");
+    for field in ["p50_micros", "p99_micros", "parallel_screens_per_second"] {
+        let each: Vec<f64> = rounds.iter().map(|r| r[field].as_f64().unwrap()).collect();
+        let mut sorted = each.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(
+            loaded[field].as_f64().unwrap(),
+            sorted[1],
+            "{field}: {each:?}"
+        );
+    }
+
+    let o = kordon(tmp.path(), &["bench", "screen", "--rounds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--rounds"), "{}", text(&o));
+}

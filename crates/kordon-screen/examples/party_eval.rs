@@ -113,12 +113,12 @@ fn main() {
 
     let ofac = load("lists/ofac/");
     let queries = bench::typo_queries(&ofac, 2000);
-    let (_, r) = bench::run(ofac.clone(), &queries);
+    let (_, r) = bench::run(ofac.clone(), &queries, 1);
     println!("OFAC: {r:?}");
     if scale > 0 {
         let synthetic = bench::synthetic_entities(&ofac, scale);
         let queries = bench::typo_queries(&synthetic, 2000);
-        let (_, r) = bench::run(synthetic, &queries);
+        let (_, r) = bench::run(synthetic, &queries, 1);
         println!("synthetic {scale}: {r:?}");
     }
 }

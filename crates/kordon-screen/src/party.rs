@@ -401,7 +401,10 @@ pub mod bench {
         pub index_bytes: usize,
     }
 
-    /// Latency percentiles and throughput of screening some queries.
+    /// Latency percentiles and throughput of screening some queries. With
+    /// several rounds, each figure is the median of the rounds' figures, and
+    /// `rounds` holds them all: on a shared machine a p99 moves from run to
+    /// run, and one round alone cannot say by how much.
     #[derive(Debug, Clone, Serialize)]
     pub struct QueryTiming {
         pub queries: usize,
@@ -412,49 +415,88 @@ pub mod bench {
         pub threads: usize,
         /// Queries with at least one hit at the default threshold.
         pub with_hits: usize,
+        pub rounds: Vec<RoundTiming>,
     }
 
-    /// Time `queries` against `screener` one by one on one thread (latency
-    /// percentiles), then all at once across all cores (throughput).
-    pub fn time_queries(screener: &PartyScreener, queries: &[PartyQuery]) -> QueryTiming {
+    /// One round of [`time_queries`]: every query once on one thread, then
+    /// all of them across all cores.
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct RoundTiming {
+        pub p50_micros: f64,
+        pub p99_micros: f64,
+        pub parallel_screens_per_second: f64,
+    }
+
+    /// Time `queries` against `screener` in `rounds` rounds (at least one),
+    /// each one by one on one thread (latency percentiles), then all at once
+    /// across all cores (throughput).
+    pub fn time_queries(
+        screener: &PartyScreener,
+        queries: &[PartyQuery],
+        rounds: usize,
+    ) -> QueryTiming {
         let opts = ScreenOptions::default();
         let mut with_hits = 0;
-        let mut lat: Vec<Duration> = queries
-            .iter()
-            .map(|q| {
-                let t = Instant::now();
-                let hits = std::hint::black_box(screener.screen(q, &opts));
-                let elapsed = t.elapsed();
-                with_hits += usize::from(!hits.is_empty());
-                elapsed
-            })
-            .collect();
-        lat.sort();
-        let pct = |p: f64| -> f64 {
-            if lat.is_empty() {
-                return 0.0;
+        let mut all = Vec::with_capacity(rounds.max(1));
+        for _ in 0..rounds.max(1) {
+            with_hits = 0;
+            let mut lat: Vec<Duration> = queries
+                .iter()
+                .map(|q| {
+                    let t = Instant::now();
+                    let hits = std::hint::black_box(screener.screen(q, &opts));
+                    let elapsed = t.elapsed();
+                    with_hits += usize::from(!hits.is_empty());
+                    elapsed
+                })
+                .collect();
+            lat.sort();
+            let pct = |p: f64| -> f64 {
+                if lat.is_empty() {
+                    return 0.0;
+                }
+                let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
+                lat[i].as_secs_f64() * 1e6
+            };
+            let t = Instant::now();
+            queries.par_iter().for_each(|q| {
+                std::hint::black_box(screener.screen(q, &opts));
+            });
+            let secs = t.elapsed().as_secs_f64().max(1e-9);
+            all.push(RoundTiming {
+                p50_micros: pct(0.5),
+                p99_micros: pct(0.99),
+                parallel_screens_per_second: queries.len() as f64 / secs,
+            });
+        }
+        let median = |f: fn(&RoundTiming) -> f64| -> f64 {
+            let mut v: Vec<f64> = all.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            let mid = v.len() / 2;
+            if v.len() % 2 == 1 {
+                v[mid]
+            } else {
+                (v[mid - 1] + v[mid]) / 2.0
             }
-            let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
-            lat[i].as_secs_f64() * 1e6
         };
-        let t = Instant::now();
-        queries.par_iter().for_each(|q| {
-            std::hint::black_box(screener.screen(q, &opts));
-        });
-        let secs = t.elapsed().as_secs_f64().max(1e-9);
         QueryTiming {
             queries: queries.len(),
-            p50_micros: pct(0.5),
-            p99_micros: pct(0.99),
-            parallel_screens_per_second: queries.len() as f64 / secs,
+            p50_micros: median(|r| r.p50_micros),
+            p99_micros: median(|r| r.p99_micros),
+            parallel_screens_per_second: median(|r| r.parallel_screens_per_second),
             threads: rayon::current_num_threads(),
             with_hits,
+            rounds: all,
         }
     }
 
-    /// Build a screener over `entities` and time `queries` single-threaded
-    /// (latency percentiles) and across all cores (throughput).
-    pub fn run(entities: Vec<Entity>, queries: &[PartyQuery]) -> (PartyScreener, ScreenBench) {
+    /// Build a screener over `entities` and time `queries` in `rounds`
+    /// rounds (see [`time_queries`]).
+    pub fn run(
+        entities: Vec<Entity>,
+        queries: &[PartyQuery],
+        rounds: usize,
+    ) -> (PartyScreener, ScreenBench) {
         let n = entities.len();
         let t = Instant::now();
         let screener = PartyScreener::build(entities);
@@ -463,7 +505,7 @@ pub mod bench {
             entities: n,
             name_sets: screener.distinct_name_sets(),
             build_seconds,
-            timing: time_queries(&screener, queries),
+            timing: time_queries(&screener, queries, rounds),
             index_terms: screener.index.term_count(),
             index_bytes: screener.index.heap_bytes(),
         };
