@@ -34,6 +34,15 @@ fn shared(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A fresh data directory with the bundled demo list imported.
+fn demo_imported() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = repo("examples/lists/demo");
+    let o = kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    tmp
+}
+
 #[test]
 fn screening_without_lists_fails_closed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -98,13 +107,7 @@ fn import_status_show_and_screen_demo_list() {
 
 #[test]
 fn stale_lists_fail_closed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = repo("examples/lists/demo");
-    assert!(
-        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let tmp = demo_imported();
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let o = kordon(tmp.path(), &["screen", "Kupol", "--max-age", "1s"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
@@ -201,13 +204,7 @@ fn imports_every_shared_list() {
 
 #[test]
 fn goods_shipments_and_scan_on_the_demo() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = repo("examples/lists/demo");
-    assert!(
-        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let tmp = demo_imported();
 
     let o = kordon(tmp.path(), &["goods", "8542.31.0000", "848210", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -299,13 +296,7 @@ fn eval_pairs_reads_every_shared_pair_file() {
 
 #[test]
 fn bench_screen_reports_every_round_and_their_medians() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = repo("examples/lists/demo");
-    assert!(
-        kordon(tmp.path(), &["lists", "import", demo.to_str().unwrap()])
-            .status
-            .success()
-    );
+    let tmp = demo_imported();
     let o = kordon(
         tmp.path(),
         &[
