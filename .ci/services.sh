@@ -4,7 +4,8 @@
 #   - PostgreSQL on 127.0.0.1:5432 with a `kordon_test` database (audit trail
 #     suite against a real server),
 #   - wrk (load benchmark, scripts/bench-http; not run in CI),
-#   - a Python venv in target/ci-venv with the real `yente-client` and
+#   - a Python venv in target/ci-venv (under $CARGO_TARGET_DIR when set) with
+#     the real `yente-client` and
 #     `schemathesis` packages from PyPI (compatibility and fuzz tests).
 # Idempotent: every step checks before it acts, so sourcing it twice is cheap.
 # Works as root on a fresh Debian machine with nothing running.
@@ -53,7 +54,7 @@ _kordon_services() {
   export KORDON_TEST_POSTGRES_URL="postgres://kordon:kordon@127.0.0.1:${port}/kordon_test"
 
   # Python venv with the real client packages from PyPI.
-  local venv="$repo/target/ci-venv"
+  local venv="${CARGO_TARGET_DIR:-$repo/target}/ci-venv"
   if [ ! -x "$venv/bin/python" ]; then
     # Debian's python3 needs python3-venv for ensurepip; other builds bring it.
     python3 -m venv "$venv" 2>/dev/null || {
