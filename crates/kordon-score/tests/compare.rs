@@ -156,3 +156,33 @@ fn a_capped_name_is_explained() {
     assert!((sum - score).abs() < 1e-9, "{sum} vs {score}");
     assert!(ex.lines().iter().any(|l| l.contains("name_rule")));
 }
+
+/// Chinese firms write "Co., Ltd." for 有限公司, 股份有限公司 (limited by
+/// shares) and 有限责任公司 (limited liability) alike, and lists give one for
+/// another. The name is from the EU list (Regulation 269/2014, entry 692).
+#[test]
+fn chinese_legal_forms_limited_by_shares_or_not_are_one_form() {
+    let listed = "扬州扬杰电子科技股份有限公司";
+    for query in [
+        "扬州扬杰电子科技有限公司",
+        "扬州扬杰电子科技有限责任公司",
+        "Yangzhou Yangjie Electronic Technology Co., Ltd.",
+        "Yangzhou Yangjie Electronic Technology",
+    ] {
+        let s = score(query, listed, Schema::Organization);
+        assert!(s >= 0.9, "{query}: {s}");
+    }
+    let (_, ex) = compare(
+        "Yangzhou Yangjie Electronic Technology Co., Ltd.",
+        listed,
+        Schema::Organization,
+    );
+    assert!(
+        ex.name.unmatched_candidate.is_empty(),
+        "gufen is part of the legal form: {:?}",
+        ex.lines()
+    );
+    // The legal form alone does not make two firms one.
+    let other = score(listed, "浙江大华技术股份有限公司", Schema::Organization);
+    assert!(other < DEFAULT_THRESHOLD, "{other}");
+}
