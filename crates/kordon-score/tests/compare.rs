@@ -186,3 +186,37 @@ fn chinese_legal_forms_limited_by_shares_or_not_are_one_form() {
     let other = score(listed, "浙江大华技术股份有限公司", Schema::Organization);
     assert!(other < DEFAULT_THRESHOLD, "{other}");
 }
+
+/// Russian plants and institutes named after a person: lists keep or drop
+/// "named after" / "imeni" / "имени" at will. Russian state forms written
+/// out in full meet their abbreviations. Names as the EU and OFAC lists
+/// write them.
+#[test]
+fn named_after_and_russian_state_forms_written_out() {
+    for (a, b) in [
+        ("Plant named after V.A. Degtyarev", "Zavod imeni V.A. Degtyareva"),
+        ("Degtyarev Plant", "Завод имени В.А. Дегтярева"),
+        (
+            "Федеральное Государственное Бюджетное Учреждение «27 Центральный Научно-Исследовательский Институт»",
+            "FGBU 27 Central Scientific Research Institute",
+        ),
+        (
+            "Federal State Budgetary Institution 27 Central Scientific Research Institute",
+            "FGBU 27 Central Scientific Research Institute",
+        ),
+        (
+            "Федеральное Казенное Предприятие «Пермский Пороховой Завод»",
+            "FKP Permskiy Porokhovoy Zavod",
+        ),
+    ] {
+        let s = score(a, b, Schema::Organization);
+        assert!(s >= 0.85, "{a} / {b}: {s}");
+    }
+    // The connector is not the name.
+    let s = score(
+        "Plant named after V.A. Degtyarev",
+        "Plant named after A.M. Gorky",
+        Schema::Organization,
+    );
+    assert!(s < DEFAULT_THRESHOLD, "{s}");
+}
