@@ -220,3 +220,18 @@ fn named_after_and_russian_state_forms_written_out() {
     );
     assert!(s < DEFAULT_THRESHOLD, "{s}");
 }
+
+/// Persian and Arabic "company" (شرکت, شركة) is the legal form "Company":
+/// the UAV maker Paravar Pars as the EU list writes it in Persian and in
+/// English.
+#[test]
+fn persian_and_arabic_company_is_the_legal_form() {
+    for (a, b) in [
+        ("شرکت پراور پارس", "Paravar Pars Company"),
+        ("شرکت پراور پارس", "Paravar Pars"),
+        ("شركة ايران خودرو", "Iran Khodro Company"),
+    ] {
+        let s = score(a, b, Schema::Organization);
+        assert!(s >= 0.8, "{a} / {b}: {s}");
+    }
+}
