@@ -7,6 +7,14 @@ fn score(a: &str, b: &str, s: Schema) -> f64 {
     compare(a, b, s).0
 }
 
+/// Every pair of organisation names scores at least `least`.
+fn all_at_least(pairs: &[(&str, &str)], least: f64) {
+    for (a, b) in pairs {
+        let s = score(a, b, Schema::Organization);
+        assert!(s >= least, "{a} / {b}: {s}");
+    }
+}
+
 #[test]
 fn acronym_matches_the_words_it_abbreviates() {
     let s = score(
@@ -193,7 +201,8 @@ fn chinese_legal_forms_limited_by_shares_or_not_are_one_form() {
 /// write them.
 #[test]
 fn named_after_and_russian_state_forms_written_out() {
-    for (a, b) in [
+    all_at_least(
+        &[
         ("Plant named after V.A. Degtyarev", "Zavod imeni V.A. Degtyareva"),
         ("Degtyarev Plant", "Завод имени В.А. Дегтярева"),
         (
@@ -208,10 +217,9 @@ fn named_after_and_russian_state_forms_written_out() {
             "Федеральное Казенное Предприятие «Пермский Пороховой Завод»",
             "FKP Permskiy Porokhovoy Zavod",
         ),
-    ] {
-        let s = score(a, b, Schema::Organization);
-        assert!(s >= 0.85, "{a} / {b}: {s}");
-    }
+        ],
+        0.85,
+    );
     // The connector is not the name.
     let s = score(
         "Plant named after V.A. Degtyarev",
@@ -226,12 +234,12 @@ fn named_after_and_russian_state_forms_written_out() {
 /// English.
 #[test]
 fn persian_and_arabic_company_is_the_legal_form() {
-    for (a, b) in [
-        ("شرکت پراور پارس", "Paravar Pars Company"),
-        ("شرکت پراور پارس", "Paravar Pars"),
-        ("شركة ايران خودرو", "Iran Khodro Company"),
-    ] {
-        let s = score(a, b, Schema::Organization);
-        assert!(s >= 0.8, "{a} / {b}: {s}");
-    }
+    all_at_least(
+        &[
+            ("شرکت پراور پارس", "Paravar Pars Company"),
+            ("شرکت پراور پارس", "Paravar Pars"),
+            ("شركة ايران خودرو", "Iran Khodro Company"),
+        ],
+        0.8,
+    );
 }
