@@ -5,8 +5,8 @@
 #     suite against a real server),
 #   - wrk (load benchmark, scripts/bench-http; not run in CI),
 #   - a Python venv in target/ci-venv (under $CARGO_TARGET_DIR when set) with
-#     the real `yente-client` and
-#     `schemathesis` packages from PyPI (compatibility and fuzz tests).
+#     the real `yente-client` and `schemathesis` packages from PyPI
+#     (compatibility and fuzz tests).
 # Idempotent: every step checks before it acts, so sourcing it twice is cheap.
 # Works as root on a fresh Debian machine with nothing running.
 # Exports KORDON_TEST_POSTGRES_URL and KORDON_TEST_PYTHON for the tests.

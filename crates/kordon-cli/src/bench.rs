@@ -262,8 +262,9 @@ fn screen(
         drop(seed);
         let scale_qs = bench::typo_queries(&synthetic, queries.min(1000));
         let (_s, sb) = bench::run(synthetic, &scale_qs, rounds);
-        out["scale"] = serde_json::json!({"bench": sb, "peak_rss_mb": peak_rss_mb()});
-        scaled = Some((sb, peak_rss_mb()));
+        let rss = peak_rss_mb();
+        out["scale"] = serde_json::json!({"bench": sb, "peak_rss_mb": rss});
+        scaled = Some((sb, rss));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);
