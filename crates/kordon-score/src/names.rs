@@ -7,7 +7,7 @@
 //! consonant skeletons, because romanisation schemes disagree mostly on vowels.
 
 use kordon_model::Schema;
-use kordon_text::{AnalyzedName, NameVariant, SegmentKind, Token, TokenClass};
+use kordon_text::{AnalyzedName, NameVariant, Script, SegmentKind, Token, TokenClass};
 use serde::{Deserialize, Serialize};
 use smallvec::{smallvec, SmallVec};
 
@@ -1323,6 +1323,9 @@ pub(crate) fn best_variant_pair_cached(
 /// query and one party.
 enum Similarities<'a> {
     Direct,
+    /// Tokens in their own script (see [`same_script_score`]): words of
+    /// Chinese characters meet by [`han_word_similarity`], others as `Direct`.
+    Native,
     Cached {
         ids_a: &'a [u32],
         ids_b: &'a [u32],
@@ -1341,6 +1344,16 @@ impl Similarities<'_> {
     ) -> (f64, &'static str) {
         match self {
             Similarities::Direct => token_similarity(a, b, cross),
+            Similarities::Native => {
+                // Legal forms, numbers and spellings of one concept keep their own rules.
+                let name_word =
+                    |t: &Token| matches!(t.class, TokenClass::Word | TokenClass::Generic);
+                let same_key = a.key.is_some() && a.key == b.key;
+                match han_word_similarity(&a.text, &b.text) {
+                    Some(s) if name_word(a) && name_word(b) && !same_key => (s, "characters"),
+                    _ => token_similarity(a, b, cross),
+                }
+            }
             Similarities::Cached {
                 ids_a,
                 ids_b,
@@ -1592,9 +1605,45 @@ fn same_script_score(
             skeletons: false,
             arabic_labials: false,
         },
-        &mut Similarities::Direct,
+        &mut Similarities::Native,
     );
     Some(s)
+}
+
+/// Two words of Chinese characters name one thing only when the characters
+/// of one all appear in the other, in order. Each character is a word of its
+/// own, so "华强" and "华为" are two firms however alike the strings are, and
+/// romanisation hides it in long runs of syllables ("shenzhenhuaqiang",
+/// "shenzhenhuawei"); "深圳市华强" only adds "city" to "深圳华强". The
+/// similarity is then the share of the longer word's characters that the
+/// shorter one has, as if each character were a token of equal weight: what
+/// the longer word adds counts as unmatched. `None` unless both words are
+/// all Chinese characters.
+fn han_word_similarity(a: &str, b: &str) -> Option<f64> {
+    let han = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| kordon_text::normalize::char_script(c) == Some(Script::Han))
+    };
+    if !han(a) || !han(b) {
+        return None;
+    }
+    if a == b {
+        return Some(1.0);
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let ((short, ls), (long, ll)) = if la <= lb {
+        ((a, la), (b, lb))
+    } else {
+        ((b, lb), (a, la))
+    };
+    // One character alone is a word, not an initial: it meets only itself.
+    if ls < 2 {
+        return Some(0.0);
+    }
+    let mut rest = long.chars();
+    let inside = short.chars().all(|c| rest.any(|d| d == c));
+    Some(if inside { ls as f64 / ll as f64 } else { 0.0 })
 }
 
 /// Compare two analysed names; the best variant pair wins.

@@ -200,6 +200,35 @@ fn chinese_legal_forms_limited_by_shares_or_not_are_one_form() {
     apart(listed, "浙江大华技术股份有限公司");
 }
 
+/// Chinese names are compared on their own characters too: a name in
+/// traditional characters is the same name in simplified ones, and two firms
+/// whose trade names differ in one character are two firms, however alike
+/// their pinyin runs ("shenzhenhuaqiang", "shenzhenhuawei").
+#[test]
+fn chinese_names_compare_character_by_character() {
+    // On the EU list in simplified characters; Hong Kong and Taiwan write
+    // the traditional ones.
+    let listed = "通用技术集团大连机床有限责任公司";
+    let s = score(
+        "通用技術集團大連機床有限責任公司",
+        listed,
+        Schema::Organization,
+    );
+    assert!(s >= 0.95, "{s}");
+    let s = score("華為技術有限公司", "华为技术有限公司", Schema::Organization);
+    assert!(s >= 0.95, "{s}");
+    let s = score("習近平", "习近平", Schema::Person);
+    assert!(s >= 0.95, "{s}");
+    // One character apart.
+    apart("深圳华强电子有限公司", "深圳华为电子有限公司");
+    apart("扬州扬杰电子科技有限公司", "扬州扬光电子科技有限公司");
+    apart("華為技術有限公司", "华强技术有限公司");
+    let s = score("王伟", "王玮", Schema::Person);
+    assert!(s < DEFAULT_THRESHOLD, "{s}");
+    // Characters added in order ("city") keep the name.
+    all_at_least(&[("深圳市华强电子有限公司", "深圳华强电子有限公司")], 0.85);
+}
+
 /// Russian plants and institutes named after a person: lists keep or drop
 /// "named after" / "imeni" / "имени" at will. Russian state forms written
 /// out in full meet their abbreviations. Names as the EU and OFAC lists

@@ -339,15 +339,21 @@ pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, St
 /// written in the same script compare best on their own letters, since any
 /// romanisation can only lose distinctions (one Korean scheme writes both
 /// "종" and "정" as "jong"). Optional vowel points are dropped and spelling
-/// variants of one letter folded (`data/letter_variants.txt`); tokens carry
-/// no phonetic keys.
+/// variants of one letter folded (`data/letter_variants.txt`), and
+/// traditional Chinese characters to simplified ones; tokens carry no
+/// phonetic keys.
 pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
     let lex = lexicon();
-    let folded: String = crate::normalize_text(text)
+    let mut folded: String = crate::normalize_text(text)
         .chars()
         .filter(|c| !crate::normalize::is_optional_vowel_point(*c))
         .map(|c| lex.letter_variant(c))
         .collect();
+    // Lists from Taiwan and Hong Kong write "華為技術" where mainland ones
+    // write "华为技术": the same name in two character sets.
+    if folded.chars().any(|c| char_script(c) == Some(Script::Han)) {
+        folded = fast2s::convert(&folded);
+    }
     // Words as written; unspaced scripts only have their legal forms cut out
     // ("株式会社"), which is all the comparison needs and cheap.
     let words: Vec<String> = folded
