@@ -81,6 +81,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        end_quietly_when_the_reader_leaves();
+    }
     let data_dir = data_dir::resolve(cli.data_dir);
     let result = match cli.command {
         Command::Lists(args) => lists::run(&data_dir, args),
@@ -111,3 +114,20 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// A reader that stops early (`kordon eval pairs FILE | head`) closes the
+/// pipe. Rust ignores SIGPIPE, so the next write would fail and `println!`
+/// panic with a backtrace; with the default action the command ends quietly,
+/// as other command-line tools do. The service keeps ignoring the signal: a
+/// client that hangs up must never stop it.
+#[cfg(unix)]
+fn end_quietly_when_the_reader_leaves() {
+    // SAFETY: called before any other thread is started; SIG_DFL is a valid
+    // action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn end_quietly_when_the_reader_leaves() {}

@@ -332,3 +332,40 @@ fn bench_screen_reports_every_round_and_their_medians() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--rounds"), "{}", text(&o));
 }
+
+/// A reader that stops early (`| head`) ends the command quietly: no panic,
+/// no backtrace on the terminal.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_leaves_early_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    // Far more than a pipe holds, so the command must write after the reader has gone.
+    let mut args = vec!["goods", "--json"];
+    args.extend(std::iter::repeat_n("854231", 2000));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(&args)
+        .env("RUST_BACKTRACE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kordon");
+    let mut first = [0u8; 100];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the first bytes");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("wait");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}: {stderr}");
+}
