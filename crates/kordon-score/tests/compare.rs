@@ -229,6 +229,32 @@ fn chinese_names_compare_character_by_character() {
     all_at_least(&[("深圳市华强电子有限公司", "深圳华强电子有限公司")], 0.85);
 }
 
+/// "Le", "Do", "Im" and "An" are particles in some names and surnames in
+/// Vietnamese and Korean ones: where a surname stands, first or last in a
+/// person's name, they count; inside it ("da Silva") they are still dropped.
+#[test]
+fn surnames_that_are_also_particles_count_at_either_end_of_a_persons_name() {
+    let person = |a: &str, b: &str| score(a, b, Schema::Person);
+    for (a, b) in [
+        ("Le Thanh Hai", "Do Thanh Hai"),
+        ("Thanh Hai Le", "Thanh Hai Do"),
+        ("Im Chol Ho", "Kim Chol Ho"),
+        ("Son Jong Hyok", "An Jong Hyok"),
+    ] {
+        let s = person(a, b);
+        assert!(s < DEFAULT_THRESHOLD, "{a} / {b}: {s}");
+    }
+    for (a, b) in [
+        ("LE, Thanh Hai", "Le Thanh Hai"),
+        ("Luiz Inacio Lula da Silva", "Luiz Inacio Lula Silva"),
+        ("Maria do Carmo Silva", "Maria Carmo Silva"),
+        ("Juan de la Cruz", "Juan Cruz"),
+    ] {
+        let s = person(a, b);
+        assert!(s >= 0.95, "{a} / {b}: {s}");
+    }
+}
+
 /// Russian plants and institutes named after a person: lists keep or drop
 /// "named after" / "imeni" / "имени" at will. Russian state forms written
 /// out in full meet their abbreviations. Names as the EU and OFAC lists

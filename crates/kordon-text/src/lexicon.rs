@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
+const STOPWORD_SURNAMES: &str = include_str!("../data/stopword_surnames.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const LABELS: &str = include_str!("../data/labels.txt");
 const VESSEL_PREFIXES: &str = include_str!("../data/vessel_prefixes.txt");
@@ -92,6 +93,8 @@ pub struct Lexicon {
     /// Generic words in unspaced scripts, searched as substrings.
     pub unspaced_concepts: SubstringForms,
     pub stopwords: HashMap<String, ()>,
+    /// Stopwords that open or close a person's name as a surname ("Le", "Im").
+    pub stopword_surnames: HashMap<String, ()>,
     /// Honorifics of people ("mr", "sheikh").
     pub titles: HashMap<String, ()>,
     /// Labels before any party's name ("beneficiary", "messrs").
@@ -330,6 +333,7 @@ fn build() -> Lexicon {
         legal_kin,
         unspaced_concepts: SubstringForms::new(unspaced_concepts),
         stopwords: word_set(STOPWORDS),
+        stopword_surnames: word_set(STOPWORD_SURNAMES),
         titles: word_set(TITLES),
         labels: word_set(LABELS),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
@@ -416,6 +420,14 @@ impl Lexicon {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn stopword_surnames_are_stopwords() {
+        let lex = lexicon();
+        for w in lex.stopword_surnames.keys() {
+            assert!(lex.stopwords.contains_key(w), "{w} is not a stopword");
+        }
+    }
 
     /// What [`SubstringForms::first_in`] must find: the first form in order
     /// that occurs, where it first occurs.

@@ -213,7 +213,10 @@ fn classify_word(
     if !person && position == 0 && lex.vessel_prefixes.contains_key(w) && !is_last {
         return Some((TokenClass::Prefix, None, String::new()));
     }
-    if lex.stopwords.contains_key(w) {
+    // A surname that is also a particle is the surname at either end of a
+    // person's name (`data/stopword_surnames.txt`).
+    let surname = person && (position == 0 || is_last) && lex.stopword_surnames.contains_key(w);
+    if lex.stopwords.contains_key(w) && !surname {
         return Some((TokenClass::Stopword, None, String::new()));
     }
     // Titles precede personal names; inside a company's or a vessel's name
