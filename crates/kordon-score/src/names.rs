@@ -34,7 +34,7 @@ pub struct TokenPair {
     pub similarity: f64,
     /// "exact", "fuzzy", "phonetic", "romanisation", "skeleton", "name_variant", "initial",
     /// "concept" (also a run of words spelling one concept), "acronym", "joined", "number",
-    /// "legal_form", "place_adjective".
+    /// "legal_form", "place_adjective", "declension".
     pub how: String,
 }
 
@@ -83,6 +83,10 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     })
 }
 
+/// Similarity of one word in two grammatical cases ("Gorkogo", "Gorky"):
+/// as good as a close spelling, short of a name variant.
+const DECLENSION_SIMILARITY: f64 = 0.9;
+
 /// Which spelling of two tokens [`similarity_with`] compares.
 pub(crate) enum Spelled {
     Text,
@@ -120,6 +124,14 @@ pub(crate) fn similarity_with(
     let minor = |c: TokenClass| matches!(c, Stopword | Title | Prefix);
     if minor(a.class) || minor(b.class) {
         return (0.0, "exact");
+    }
+    // One word in two grammatical cases: lists keep the genitive of a
+    // Russian name ("imeni A.M. Gorkogo") or give the nominative ("Gorky").
+    if a.class == Word
+        && b.class == Word
+        && kordon_text::lexicon::lexicon().declined(&a.text, &b.text)
+    {
+        return (DECLENSION_SIMILARITY, "declension");
     }
     let count = |t: &str| {
         if t.is_ascii() {

@@ -302,6 +302,66 @@ fn named_after_and_russian_state_forms_written_out() {
     apart("Kazan Gunpowder Plant", "Tambov Gunpowder Plant");
 }
 
+/// The namesake stands in the genitive after "imeni" ("Gorkogo" for
+/// "Gorky"), and often carries the honorific "Academician" ("Akademika").
+/// Names from the OFAC and EU lists.
+#[test]
+fn namesakes_in_the_genitive_and_their_honorific() {
+    all_at_least(
+        &[
+            (
+                "AO Zelenodolskiy Zavod Imeni A.M. Gorkogo",
+                "Zelenodolsk Plant named after A.M. Gorky",
+            ),
+            (
+                "Uralvagonzavod imeni F.E. Dzerzhinskogo",
+                "Uralvagonzavod named after F.E. Dzerzhinsky",
+            ),
+            (
+                "Public Joint Stock Company Scientific and Production Association Almaz named after Academician A.A. Raspletin",
+                "Otkrytoe Aktsionernoe Obshchestvo Nauchno Proizvodstvennoe Obedinenie Almaz imeni Akademika A.A. Raspletina",
+            ),
+        ],
+        0.85,
+    );
+    // The same stem, another ending: another name.
+    apart(
+        "Plant named after A.M. Gorky",
+        "Plant named after A.M. Gorbachev",
+    );
+}
+
+/// Lists romanise the Russian legal forms written out in several ways (щ as
+/// shch, sch or sh; й as y, i or j); every way is the form, and the form is
+/// its abbreviation. Spellings from the OFAC list.
+#[test]
+fn russian_legal_forms_in_every_romanisation() {
+    all_at_least(
+        &[
+            (
+                "Obshchestvo s Ogranichennoi Otvetstvennostyu Tekhnopark",
+                "OOO Tekhnopark",
+            ),
+            (
+                "Obschestvo s Ogranichennoy Otvetstvennostyu Tekhnopark",
+                "Tekhnopark LLC",
+            ),
+            ("Publichnoe Aktsionernoe Obshchestvo Zvezda", "PAO Zvezda"),
+            (
+                "Aktsionernoe Obschestvo Tekhnodinamika",
+                "AO Tekhnodinamika",
+            ),
+            ("Otkrytoe Aktsionernoe Obschestvo Tupolev", "Tupolev JSC"),
+        ],
+        0.95,
+    );
+    // A recognised form leaves the names to tell two firms apart.
+    apart(
+        "Obshchestvo s Ogranichennoi Otvetstvennostyu Proekt",
+        "Obshchestvo s Ogranichennoi Otvetstvennostyu Yuzhny Proekt",
+    );
+}
+
 /// Persian and Arabic "company" (شرکت, شركة) is the legal form "Company":
 /// the UAV maker Paravar Pars as the EU list writes it in Persian and in
 /// English.

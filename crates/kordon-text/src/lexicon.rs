@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 const STOPWORD_SURNAMES: &str = include_str!("../data/stopword_surnames.txt");
+const DECLENSIONS: &str = include_str!("../data/declensions.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const LABELS: &str = include_str!("../data/labels.txt");
 const VESSEL_PREFIXES: &str = include_str!("../data/vessel_prefixes.txt");
@@ -114,6 +115,9 @@ pub struct Lexicon {
     /// Every concept variant (squashed) to its concept. A fast hash: the
     /// scorer asks about every run of words of every name it aligns.
     pub concept_of: HashMap<String, u16, foldhash::fast::FixedState>,
+    /// Inflected endings and the base endings of the same words
+    /// (`data/declensions.txt`; "" is the bare stem).
+    pub declensions: Vec<(Vec<String>, Vec<String>)>,
     /// Multi-word markers as squashed token sequences.
     pub markers: Vec<(Vec<String>, MarkerKind)>,
     homoglyph_to_latin: HashMap<char, char>,
@@ -122,6 +126,10 @@ pub struct Lexicon {
     latin_to_cyrillic: HashMap<char, char>,
     latin_to_greek: HashMap<char, char>,
 }
+
+/// Shortest stem [`Lexicon::declined`] reads endings from: shorter words
+/// are too often two words.
+pub const MIN_DECLINED_STEM: usize = 4;
 
 /// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
 pub fn squash(s: &str) -> String {
@@ -139,6 +147,23 @@ fn data_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Every spelling a form written with alternatives stands for:
+/// "{obshchestvo,obschestvo} s x" gives "obshchestvo s x" and
+/// "obschestvo s x". Without braces, the form itself.
+fn alternatives(form: &str) -> Vec<String> {
+    let Some((head, rest)) = form.split_once('{') else {
+        return vec![form.to_string()];
+    };
+    let Some((choices, tail)) = rest.split_once('}') else {
+        return vec![form.to_string()];
+    };
+    let tails = alternatives(tail);
+    choices
+        .split(',')
+        .flat_map(|c| tails.iter().map(move |t| format!("{head}{}{t}", c.trim())))
+        .collect()
 }
 
 fn word_set(text: &str) -> HashMap<String, ()> {
@@ -164,10 +189,14 @@ fn build() -> Lexicon {
             continue;
         }
         for (form, canonical) in forms.split('|').flat_map(|group| {
-            let canonical = squash(&normalize_text(group.split('=').next().unwrap_or("")));
-            group.split('=').map(move |f| (f, canonical.clone()))
+            let first = group.split('=').next().unwrap_or("");
+            let canonical = squash(&normalize_text(&alternatives(first)[0]));
+            group
+                .split('=')
+                .flat_map(alternatives)
+                .map(move |f| (f, canonical.clone()))
         }) {
-            let norm = normalize_text(form);
+            let norm = normalize_text(&form);
             if norm.is_empty() {
                 continue;
             }
@@ -334,6 +363,23 @@ fn build() -> Lexicon {
         unspaced_concepts: SubstringForms::new(unspaced_concepts),
         stopwords: word_set(STOPWORDS),
         stopword_surnames: word_set(STOPWORD_SURNAMES),
+        declensions: data_lines(DECLENSIONS)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(inflected, base)| {
+                let endings = |s: &str| -> Vec<String> {
+                    s.split_whitespace()
+                        .map(|e| {
+                            if e == "-" {
+                                String::new()
+                            } else {
+                                normalize_text(e)
+                            }
+                        })
+                        .collect()
+                };
+                (endings(inflected), endings(base))
+            })
+            .collect(),
         titles: word_set(TITLES),
         labels: word_set(LABELS),
         vessel_prefixes: word_set(VESSEL_PREFIXES),
@@ -404,6 +450,35 @@ impl Lexicon {
     pub fn is_international(&self, squashed: &str) -> bool {
         self.international_forms.contains_key(squashed)
     }
+    /// Whether `a` and `b` are one word in two cases: one has an inflected
+    /// ending, the other the same stem of four letters or more with a base
+    /// ending ("gorkogo", "gorky"; `data/declensions.txt`).
+    pub fn declined(&self, a: &str, b: &str) -> bool {
+        // Asked of most word pairs the scorer meets: the shared stem's first
+        // letters turn nearly all away at once.
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        if x.len() < MIN_DECLINED_STEM
+            || y.len() < MIN_DECLINED_STEM
+            || x[..MIN_DECLINED_STEM] != y[..MIN_DECLINED_STEM]
+        {
+            return false;
+        }
+        self.declined_from(a, b) || self.declined_from(b, a)
+    }
+
+    fn declined_from(&self, inflected: &str, base: &str) -> bool {
+        self.declensions.iter().any(|(endings, bases)| {
+            endings.iter().any(|e| {
+                inflected.strip_suffix(e.as_str()).is_some_and(|stem| {
+                    stem.chars().count() >= MIN_DECLINED_STEM
+                        && base
+                            .strip_prefix(stem)
+                            .is_some_and(|rest| bases.iter().any(|b| b == rest))
+                })
+            })
+        })
+    }
+
     pub fn concept(&self, token: &str) -> Option<&Concept> {
         // Tokens are already squashed: the scorer asks about every run of
         // words, so the common case must not allocate.
@@ -420,6 +495,47 @@ impl Lexicon {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn declensions_read_genitives_and_keep_to_short_endings() {
+        let lex = lexicon();
+        assert!(lex.declined("gorkogo", "gorky"));
+        assert!(lex.declined("dzerzhinsky", "dzerzhinskogo"));
+        assert!(lex.declined("zelenodolskogo", "zelenodolsk"));
+        assert!(!lex.declined("gorkogo", "gorsky"));
+        // Stems under four letters are left alone ("Diego", "Di").
+        assert!(!lex.declined("diego", "di"));
+        // The scorer's bounds take two words whose endings differ by three
+        // letters or fewer to be comparable.
+        for (inflected, base) in &lex.declensions {
+            for e in inflected.iter().chain(base) {
+                assert!(e.chars().count() <= 3, "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn forms_with_alternatives_stand_for_every_spelling() {
+        assert_eq!(
+            alternatives("{a,b} s {c, d}"),
+            ["a s c", "a s d", "b s c", "b s d"]
+        );
+        assert_eq!(alternatives("ooo"), ["ooo"]);
+        let lex = lexicon();
+        for spelling in [
+            "obshchestvosogranichennoyotvetstvennostyu",
+            "obshchestvosogranichennoiotvetstvennostyu",
+            "obschestvosogranichennojotvetstvennostju",
+            "publichnoeaktsionernoeobshchestvo",
+            "otkrytoyeaktsionernoyeobschestvo",
+        ] {
+            assert!(lex.legal_form(spelling).is_some(), "{spelling}");
+        }
+        assert!(lex.same_legal_form("obshchestvosogranichennoiotvetstvennostyu", "ooo"));
+        assert!(lex.same_legal_form("publichnoeaktsionernoeobshchestvo", "pao"));
+        // No form is written with a brace left over.
+        assert!(lex.legal_forms.keys().all(|f| !f.contains(['{', '}', ','])));
+    }
 
     #[test]
     fn stopword_surnames_are_stopwords() {
