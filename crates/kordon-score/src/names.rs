@@ -211,6 +211,15 @@ pub(crate) fn similarity_with(
             how = "skeleton";
         }
     }
+    // Two compounds of one concept with different heads are two words,
+    // however much of their spelling the concept makes up
+    // ("Stroytekhnologiya", "Promtekhnologiya").
+    if s >= 0.78 && a.class == Word && b.class == Word {
+        let heads = kordon_text::lexicon::lexicon().compound_heads(&a.text, &b.text);
+        if heads.is_some_and(|(x, y)| 2 * levenshtein(x, y) > x.len().max(y.len())) {
+            s = 0.0;
+        }
+    }
     if s < 0.78 {
         (0.0, how)
     } else {

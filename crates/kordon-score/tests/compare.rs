@@ -376,3 +376,25 @@ fn persian_and_arabic_company_is_the_legal_form() {
         0.8,
     );
 }
+
+/// Russian firm names join a head to a business word ("Stroy" + "tekhnologiya",
+/// "Avia" + "trade"): two such words with different heads name two firms,
+/// however much of their spelling the business word makes up. Names from the
+/// OFAC, EU and UK lists.
+#[test]
+fn compounds_of_one_business_word_with_different_heads_are_two_names() {
+    apart(
+        "Limited Liability Company Stroytekhnologiya",
+        "LLC Promtekhnologiya",
+    );
+    apart("Stroitekhnologiya", "Promtekhnologia");
+    apart("Aviatrade LLC", "Ofitrade");
+    // The same head in another spelling is the same name.
+    all_at_least(
+        &[
+            ("OOO Promtekhnologiya", "OOO Promtehnologiya"),
+            ("Elektrotekhnologiya", "Electrotekhnologiya"),
+        ],
+        0.85,
+    );
+}

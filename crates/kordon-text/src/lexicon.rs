@@ -131,6 +131,10 @@ pub struct Lexicon {
 /// are too often two words.
 pub const MIN_DECLINED_STEM: usize = 4;
 
+/// Shortest concept spelling [`Lexicon::compound_heads`] reads as the end
+/// of a compound word: shorter endings are too often only endings.
+pub const MIN_COMPOUND_ENDING: usize = 5;
+
 /// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
 pub fn squash(s: &str) -> String {
     s.chars()
@@ -479,6 +483,26 @@ impl Lexicon {
         })
     }
 
+    /// Two words that each end in a spelling of one concept after a head
+    /// ("stroytekhnologiya", "promtekhnologia": "technology"), as the two
+    /// heads; `None` unless both words are such compounds.
+    pub fn compound_heads<'a>(&self, a: &'a str, b: &'a str) -> Option<(&'a str, &'a str)> {
+        let (ha, ca) = self.compound(a)?;
+        let (hb, cb) = self.compound(b)?;
+        (ca == cb).then_some((ha, hb))
+    }
+
+    /// A word that ends in a spelling of a concept of five letters or more
+    /// after a head of at least one letter, as the head and the concept's id;
+    /// the longest such ending is taken.
+    fn compound<'a>(&self, word: &'a str) -> Option<(&'a str, u16)> {
+        word.char_indices()
+            .skip(1)
+            .map(|(cut, _)| cut)
+            .filter(|&cut| word.len() - cut >= MIN_COMPOUND_ENDING)
+            .find_map(|cut| Some((&word[..cut], *self.concept_of.get(&word[cut..])?)))
+    }
+
     pub fn concept(&self, token: &str) -> Option<&Concept> {
         // Tokens are already squashed: the scorer asks about every run of
         // words, so the common case must not allocate.
@@ -535,6 +559,26 @@ mod tests {
         assert!(lex.same_legal_form("publichnoeaktsionernoeobshchestvo", "pao"));
         // No form is written with a brace left over.
         assert!(lex.legal_forms.keys().all(|f| !f.contains(['{', '}', ','])));
+    }
+
+    #[test]
+    fn compound_words_are_read_as_head_and_concept() {
+        let lex = lexicon();
+        assert_eq!(
+            lex.compound_heads("stroytekhnologiya", "promtekhnologiya"),
+            Some(("stroy", "prom"))
+        );
+        // A concept alone, or no concept at the end, is no compound.
+        assert_eq!(
+            lex.compound_heads("aviatrade", "ofitrade"),
+            Some(("avia", "ofi"))
+        );
+        assert_eq!(
+            lex.compound_heads("stroytekhnologiya", "promtekhnologia"),
+            Some(("stroy", "prom"))
+        );
+        assert_eq!(lex.compound_heads("tekhnologiya", "promtekhnologiya"), None);
+        assert_eq!(lex.compound_heads("kalashnikov", "kalashnikova"), None);
     }
 
     #[test]
