@@ -60,7 +60,9 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
     let mut first_len = 0usize;
     let mut others: Vec<Segment> = Vec::new();
     let mut first = true;
-    for (piece, _) in pieces {
+    // Whether the last text added to `main` came in brackets.
+    let mut last_bracketed = false;
+    for (piece, bracketed) in pieces {
         let norm = normalize_text(&piece);
         if norm.is_empty() {
             continue;
@@ -80,6 +82,9 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
                     i + m.len() <= words.len() && m.iter().zip(&squashed[i..]).all(|(a, b)| a == b)
                         // A name marker only counts when a name follows it.
                         && (*k == MarkerKind::Drop || i + m.len() < words.len())
+                        // A drop marker opening the whole string is the name
+                        // itself ("Branch 215", a Syrian intelligence branch).
+                        && !(*k == MarkerKind::Drop && first && i == 0)
                 })
             };
             match hit {
@@ -106,6 +111,7 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
                 _ if text.is_empty() => {}
                 None => {
                     main.push(text);
+                    last_bracketed = bracketed;
                     if first {
                         first_len = main.len();
                     }
@@ -152,8 +158,40 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
             });
         }
     }
+    // "Islamic Revolutionary Guard Corps (IRGC)": a closing bracket holding
+    // the initials of the name before it is the party's abbreviation, a name
+    // of its own.
+    if let [before @ .., last] = main.as_slice() {
+        if !person && last_bracketed && is_initialism(last, before) {
+            out.push(Segment {
+                kind: SegmentKind::Alias,
+                text: last.clone(),
+            });
+        }
+    }
     out.extend(others.into_iter().filter(|s| !s.text.is_empty()));
     out
+}
+
+/// Whether `abbreviation` is one word of three to eight letters, not a legal
+/// form, spelling the initials of the words of `name` (stopwords skipped).
+fn is_initialism(abbreviation: &str, name: &[String]) -> bool {
+    let lex = lexicon();
+    let letters = abbreviation.chars().count();
+    if !(3..=8).contains(&letters)
+        || abbreviation.contains(' ')
+        || !abbreviation.chars().all(char::is_alphabetic)
+        || lex.legal_form(abbreviation).is_some()
+    {
+        return false;
+    }
+    let initials: String = name
+        .iter()
+        .flat_map(|part| part.split(' '))
+        .filter(|w| !lex.stopwords.contains_key(*w))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    initials == abbreviation
 }
 
 /// "Warri Osprey 2006" → "Warri Osprey": a trailing year dates a former name.
@@ -203,6 +241,32 @@ mod tests {
             kinds("Kisumu Lakeside Motors Ltd (Kakamega Branch)")[0].1,
             "kisumu lakeside motors ltd"
         );
+        // Unless the marker opens the name: then it is the name.
+        assert_eq!(
+            kinds("Branch 215")[0],
+            (SegmentKind::Main, "branch 215".into())
+        );
+    }
+
+    #[test]
+    fn a_closing_abbreviation_of_the_name_is_an_alias() {
+        let s = kinds("Islamic Revolutionary Guard Corps (IRGC)");
+        assert!(s.contains(&(SegmentKind::Alias, "irgc".into())), "{s:?}");
+        let s = kinds("Bank of Industry and Mine (BIM)");
+        assert!(s.contains(&(SegmentKind::Alias, "bim".into())), "{s:?}");
+        // Not the initials, not closing the name, or a legal form: no alias.
+        for raw in [
+            "Hong Kong Mining (Pty)",
+            "Islamic Revolutionary Guard Corps (IRGC) Qods Force",
+            "Limited Liability Company (LLC)",
+            "Lucky Star Trading (HK)",
+        ] {
+            let s = kinds(raw);
+            assert!(
+                !s.iter().any(|(k, _)| *k == SegmentKind::Alias),
+                "{raw}: {s:?}"
+            );
+        }
     }
 
     #[test]
