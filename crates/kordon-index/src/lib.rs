@@ -6,8 +6,12 @@
 //! Double Metaphone codes (`p:`), consonant skeletons (`s:`, for
 //! transliterations), character trigrams (`g:`, for typos) and acronym
 //! initials (`a:`). The term dictionary is an `fst::Map` from term to term id;
-//! postings are sorted, deduplicated `u32` party ids in one flat array. A query
-//! accumulates IDF-weighted hits per party and returns the top K.
+//! postings are sorted, deduplicated `u32` party ids in one flat array. Each
+//! name's whole text (every token, legal forms and stopwords too) is a term
+//! as well, kept by hash: a name made only of common words ("BM Bank JSC",
+//! "DES International Co., Ltd.") is still found when it is asked for as
+//! listed. A query accumulates IDF-weighted hits per party and returns the
+//! top K.
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
@@ -23,6 +27,9 @@ const PHONETIC: TermKind = ("p:", 0.5);
 const SKELETON: TermKind = ("s:", 0.5);
 const TRIGRAM: TermKind = ("g:", 1.0);
 const ACRONYM: TermKind = ("a:", 1.0);
+/// A name's whole text outweighs any one word: asked for as listed, the
+/// name's party comes first.
+const WHOLE_NAME_WEIGHT: f32 = 2.0;
 
 /// Trigram terms more common than this share of parties are skipped at query
 /// time: they cost time and carry no signal.
@@ -32,6 +39,8 @@ const MAX_TRIGRAM_DF_SHARE: f64 = 0.05;
 #[derive(Default)]
 pub struct IndexBuilder {
     postings: HashMap<String, Vec<u32>>,
+    /// Parties by the key of a whole name ([`whole_name_key`]).
+    whole_names: HashMap<u64, Vec<u32>>,
     docs: u32,
 }
 
@@ -50,6 +59,12 @@ impl IndexBuilder {
                 list.push(doc);
             }
         }
+        for v in &name.variants {
+            let list = self.whole_names.entry(whole_name_key(v)).or_default();
+            if list.last() != Some(&doc) {
+                list.push(doc);
+            }
+        }
     }
 
     /// Merge another builder (built over a disjoint or overlapping set of parties).
@@ -57,6 +72,9 @@ impl IndexBuilder {
         self.docs = self.docs.max(other.docs);
         for (term, list) in other.postings {
             self.postings.entry(term).or_default().extend(list);
+        }
+        for (key, list) in other.whole_names {
+            self.whole_names.entry(key).or_default().extend(list);
         }
     }
 
@@ -74,6 +92,17 @@ impl IndexBuilder {
             // Terms are sorted and unique, so insertion cannot fail.
             let _ = builder.insert(term.as_bytes(), id as u64);
         }
+        // Whole names follow the dictionary's terms, by key.
+        let mut names: Vec<(u64, Vec<u32>)> = self.whole_names.into_iter().collect();
+        names.sort_unstable_by_key(|(key, _)| *key);
+        let mut whole_names = Vec::with_capacity(names.len());
+        for (key, mut list) in names {
+            list.sort_unstable();
+            list.dedup();
+            offsets.push(postings.len() as u32);
+            postings.extend_from_slice(&list);
+            whole_names.push(key);
+        }
         offsets.push(postings.len() as u32);
         let bytes = builder.into_inner().unwrap_or_default();
         let terms = Map::new(bytes).unwrap_or_default();
@@ -90,6 +119,7 @@ impl IndexBuilder {
         }
         CandidateIndex {
             terms,
+            whole_names,
             offsets,
             postings,
             docs: self.docs,
@@ -101,6 +131,9 @@ impl IndexBuilder {
 /// The built index.
 pub struct CandidateIndex {
     terms: Map<Vec<u8>>,
+    /// Sorted keys of whole names; the name with key `whole_names[i]` has
+    /// term id `terms.len() + i`.
+    whole_names: Vec<u64>,
     offsets: Vec<u32>,
     postings: Vec<u32>,
     docs: u32,
@@ -158,6 +191,7 @@ impl CandidateIndex {
     pub fn heap_bytes(&self) -> usize {
         let words: usize = self.word_df.keys().map(|w| w.len() + 24).sum();
         self.terms.as_fst().as_bytes().len()
+            + self.whole_names.len() * 8
             + self.offsets.len() * 4
             + self.postings.len() * 4
             + words
@@ -205,6 +239,10 @@ impl CandidateIndex {
                         terms.push((id as u32, weight, kind.0 == TRIGRAM.0));
                     }
                 });
+                if let Ok(i) = self.whole_names.binary_search(&whole_name_key(v)) {
+                    let id = self.terms.len() + i;
+                    terms.push((id as u32, WHOLE_NAME_WEIGHT, false));
+                }
             }
         }
         // The same term from several variants counts once, at its best weight.
@@ -340,6 +378,20 @@ fn variant_terms(v: &NameVariant, indexing: bool, emit: &mut impl FnMut(TermKind
             }
         }
     }
+}
+
+/// The key of a variant's whole text: every token, in order. A hash, since
+/// whole names are nearly all distinct and a dictionary of them would cost
+/// far more than eight bytes each; two names sharing a key only bring a
+/// wrong party to the scorer, which scores it as it is.
+fn whole_name_key(v: &NameVariant) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    for t in &v.tokens {
+        h.write(t.text.as_bytes());
+        h.write_u8(0xff);
+    }
+    h.finish()
 }
 
 /// Distinct character trigrams of a token padded with boundary marks, in
