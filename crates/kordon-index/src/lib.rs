@@ -39,8 +39,9 @@ const MAX_TRIGRAM_DF_SHARE: f64 = 0.05;
 #[derive(Default)]
 pub struct IndexBuilder {
     postings: HashMap<String, Vec<u32>>,
-    /// Parties by the key of a whole name ([`whole_name_key`]).
-    whole_names: HashMap<u64, Vec<u32>>,
+    /// (key of a whole name ([`whole_name_key`]), party): pairs, not a map
+    /// of lists, since nearly every key has one party.
+    whole_names: Vec<(u64, u32)>,
     docs: u32,
 }
 
@@ -59,12 +60,8 @@ impl IndexBuilder {
                 list.push(doc);
             }
         }
-        for v in &name.variants {
-            let list = self.whole_names.entry(whole_name_key(v)).or_default();
-            if list.last() != Some(&doc) {
-                list.push(doc);
-            }
-        }
+        self.whole_names
+            .extend(name.variants.iter().map(|v| (whole_name_key(v), doc)));
     }
 
     /// Merge another builder (built over a disjoint or overlapping set of parties).
@@ -73,9 +70,7 @@ impl IndexBuilder {
         for (term, list) in other.postings {
             self.postings.entry(term).or_default().extend(list);
         }
-        for (key, list) in other.whole_names {
-            self.whole_names.entry(key).or_default().extend(list);
-        }
+        self.whole_names.extend(other.whole_names);
     }
 
     pub fn build(self) -> CandidateIndex {
@@ -93,15 +88,16 @@ impl IndexBuilder {
             let _ = builder.insert(term.as_bytes(), id as u64);
         }
         // Whole names follow the dictionary's terms, by key.
-        let mut names: Vec<(u64, Vec<u32>)> = self.whole_names.into_iter().collect();
-        names.sort_unstable_by_key(|(key, _)| *key);
-        let mut whole_names = Vec::with_capacity(names.len());
-        for (key, mut list) in names {
-            list.sort_unstable();
-            list.dedup();
-            offsets.push(postings.len() as u32);
-            postings.extend_from_slice(&list);
-            whole_names.push(key);
+        let mut names = self.whole_names;
+        names.sort_unstable();
+        names.dedup();
+        let mut whole_names = Vec::new();
+        for (key, doc) in names {
+            if whole_names.last() != Some(&key) {
+                offsets.push(postings.len() as u32);
+                whole_names.push(key);
+            }
+            postings.push(doc);
         }
         offsets.push(postings.len() as u32);
         let bytes = builder.into_inner().unwrap_or_default();
