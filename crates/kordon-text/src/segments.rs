@@ -82,9 +82,10 @@ pub fn split_segments(raw: &str, schema: Schema) -> Vec<Segment> {
                     i + m.len() <= words.len() && m.iter().zip(&squashed[i..]).all(|(a, b)| a == b)
                         // A name marker only counts when a name follows it.
                         && (*k == MarkerKind::Drop || i + m.len() < words.len())
-                        // A drop marker opening the whole string is the name
-                        // itself ("Branch 215", a Syrian intelligence branch).
-                        && !(*k == MarkerKind::Drop && first && i == 0)
+                        // A marker opening the whole string is part of the
+                        // name: "Branch 215" (a Syrian intelligence branch),
+                        // "Ex-Cle C.A." (a Venezuelan firm).
+                        && !(first && i == 0)
                 })
             };
             match hit {
@@ -245,6 +246,10 @@ mod tests {
         assert_eq!(
             kinds("Branch 215")[0],
             (SegmentKind::Main, "branch 215".into())
+        );
+        assert_eq!(
+            kinds("EX-CLE C.A."),
+            [(SegmentKind::Main, "ex cle c.a.".into())]
         );
     }
 
