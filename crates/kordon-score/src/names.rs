@@ -107,13 +107,15 @@ pub(crate) fn similarity_with(
     use TokenClass::*;
     match (a.class, b.class) {
         (Number, Number) => return (if a.key == b.key { 1.0 } else { 0.0 }, "number"),
-        (Number, _) | (_, Number) => return (0.0, "number"),
         (LegalForm, LegalForm) => return (legal_form_similarity(a, b), "legal_form"),
+        // The same letters read two ways: a name of unknown kind reads "SA"
+        // as a legal form and "I." after a name as the numeral one, where a
+        // person's name has a word and an initial ("KHUN SA", "PECHEGIN,
+        // Andrey I.").
+        _ if a.text == b.text => return (1.0, "exact"),
+        (Number, _) | (_, Number) => return (0.0, "number"),
         (LegalForm, _) | (_, LegalForm) => return (0.0, "legal_form"),
         _ => {}
-    }
-    if a.text == b.text {
-        return (1.0, "exact");
     }
     if a.class == Generic && b.class == Generic && a.key.is_some() && a.key == b.key {
         return (1.0, "concept");
