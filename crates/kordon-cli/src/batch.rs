@@ -39,6 +39,11 @@ pub struct BatchArgs {
     /// Minimum score for a hit (default: the engine's calibrated default threshold).
     #[arg(long)]
     pub threshold: Option<f64>,
+    /// Schema of the rows that give none (no schema column, or an empty cell):
+    /// person, organization, vessel or aircraft. Without it such rows are
+    /// screened as of unknown kind, against every kind of party.
+    #[arg(long, value_parser = crate::screen::parse_schema)]
+    pub schema: Option<Schema>,
     /// Most hits per party.
     #[arg(long, default_value_t = 5)]
     pub limit: usize,
@@ -72,6 +77,8 @@ pub enum OnError {
 pub struct ColumnMap {
     name: String,
     schema: String,
+    /// The schema of rows whose schema column is missing or empty.
+    schema_default: Option<Schema>,
     country: String,
     dob: String,
     id: String,
@@ -83,6 +90,7 @@ impl Default for ColumnMap {
         ColumnMap {
             name: "name".into(),
             schema: "schema".into(),
+            schema_default: None,
             country: "country".into(),
             dob: "dob".into(),
             id: "id".into(),
@@ -163,7 +171,7 @@ fn to_query(map: &ColumnMap, row: Row) -> Parsed {
             Some(s) => Some(s),
             None => return bad(format!("unknown schema {s:?} in column {:?}", map.schema)),
         },
-        None => None,
+        None => map.schema_default,
     };
     let birth_date = match get(&map.dob) {
         Some(d) => match PartialDate::parse(d) {
@@ -418,7 +426,8 @@ pub fn run(data_dir: &Path, args: BatchArgs) -> Result<ExitCode> {
     if args.chunk == 0 || args.limit == 0 {
         bail!("--chunk and --limit must be at least 1");
     }
-    let map = args.map.clone().unwrap_or_default();
+    let mut map = args.map.clone().unwrap_or_default();
+    map.schema_default = args.schema;
     let mut reader = Reader::open(&args.input)?;
     if let Some(cols) = reader.columns() {
         if !cols.contains(&map.name) {

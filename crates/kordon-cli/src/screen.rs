@@ -34,6 +34,7 @@ pub struct ScreenArgs {
     #[arg(long, value_enum, default_value_t = crate::batch::OnError::Skip)]
     pub on_error: crate::batch::OnError,
     /// Person, organization (company), vessel or aircraft; a person never matches a vessel.
+    /// With --input: the schema of rows that give none.
     #[arg(long, value_parser = parse_schema)]
     pub schema: Option<Schema>,
     /// Country (ISO code or name): nationality, registration or address. Repeatable.
@@ -62,7 +63,7 @@ pub struct ScreenArgs {
     pub json: bool,
 }
 
-fn parse_schema(s: &str) -> Result<Schema, String> {
+pub(crate) fn parse_schema(s: &str) -> Result<Schema, String> {
     Schema::parse(s).ok_or_else(|| {
         format!("unknown schema {s:?}: use person, organization, vessel or aircraft")
     })
@@ -77,6 +78,14 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
         let Some(output) = args.output else {
             bail!("--input needs --output FILE for the hits")
         };
+        // A date of birth, a country or an identifier belongs to one party,
+        // not to every row of a file.
+        if args.dob.is_some() || !args.countries.is_empty() || !args.ids.is_empty() {
+            bail!(
+                "--dob, --country and --id describe one party; with --input give them as \
+                 columns (--map dob=COLUMN,country=COLUMN,id=COLUMN)"
+            );
+        }
         return crate::batch::run(
             data_dir,
             crate::batch::BatchArgs {
@@ -84,6 +93,7 @@ pub fn run(data_dir: &Path, args: ScreenArgs) -> Result<ExitCode> {
                 output,
                 map: args.map,
                 threshold: args.threshold,
+                schema: args.schema,
                 limit: args.limit,
                 sources: args.sources,
                 on_error: args.on_error,

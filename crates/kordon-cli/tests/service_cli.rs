@@ -215,3 +215,56 @@ fn batch_screens_a_csv_and_reports_bad_rows() {
     .expect("json");
     assert_eq!(first["entity_id"], "us_ofac_sdn:46431");
 }
+
+/// `--schema` gives the rows without a schema of their own their kind (a
+/// row's own schema column wins), and `screen --input` passes it on. What
+/// describes one party (--dob, --country, --id) is refused with --input.
+#[test]
+fn batch_schema_is_the_default_kind_of_rows_without_one() {
+    let dir = demo_dir();
+    let input = dir.path().join("parties.csv");
+    std::fs::write(
+        &input,
+        "name,schema,ref\n\
+         \"PUTIN, Vladimir Vladimirovich\",,no_kind\n\
+         \"PUTIN, Vladimir Vladimirovich\",person,own_kind\n",
+    )
+    .expect("write");
+    let hits = dir.path().join("hits.csv");
+    let refs = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "screen",
+            "--input",
+            input.to_str().expect("p"),
+            "--output",
+            hits.to_str().expect("p"),
+        ];
+        args.extend(extra);
+        let out = kordon(dir.path(), &args);
+        assert!(out.status.success(), "{}", text(&out));
+        let mut rd = csv::Reader::from_path(&hits).expect("hits");
+        let mut refs: Vec<String> = rd
+            .records()
+            .map(|r| r.expect("row")[1].to_string())
+            .collect();
+        refs.dedup();
+        refs
+    };
+    assert_eq!(refs(&[]), ["no_kind", "own_kind"]);
+    // A vessel is never a person: only the row that says "person" has hits.
+    assert_eq!(refs(&["--schema", "vessel"]), ["own_kind"]);
+    let out = kordon(
+        dir.path(),
+        &[
+            "screen",
+            "--input",
+            input.to_str().expect("p"),
+            "--output",
+            hits.to_str().expect("p"),
+            "--dob",
+            "1952",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("describe one party"), "{}", text(&out));
+}
