@@ -126,21 +126,37 @@ fn acronym_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Ran
     if !matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
         return;
     }
-    let mut initials = SmallString::default();
+    // Every spelling the run's readings give (one, unless a word reads
+    // several ways: "Plant" as p or z).
+    let mut spelled: SmallVec<[SmallString; 2]> = smallvec::smallvec![SmallString::default()];
     let mut words = 0;
     for (end, t) in tokens.iter().enumerate().skip(start) {
         match t.class {
             TokenClass::Word | TokenClass::Generic => {
-                initials.push_str(&t.initials);
+                if t.initials.contains('|') {
+                    spelled = spelled
+                        .iter()
+                        .flat_map(|s| {
+                            t.acronym_readings().map(move |r| {
+                                let mut longer = s.clone();
+                                longer.push_str(r);
+                                longer
+                            })
+                        })
+                        .collect();
+                } else {
+                    spelled.iter_mut().for_each(|s| s.push_str(&t.initials));
+                }
                 words += 1;
                 if words >= 2 {
-                    f(&initials, start..end + 1);
+                    spelled.iter().for_each(|s| f(s, start..end + 1));
                 }
             }
             TokenClass::Stopword => {}
             _ => break,
         }
-        if initials.len() >= 6 {
+        spelled.retain(|s| s.len() < 6);
+        if spelled.is_empty() {
             break;
         }
     }
@@ -579,7 +595,8 @@ impl PartyBounds {
         let opens = |t: &Token| {
             readers.iter().any(|&(qi, acr, joined)| {
                 let word = first(&q_tokens[qi].text);
-                (acr && first(&t.initials) == word) || (joined && first(&t.text) == word)
+                (acr && word.is_some_and(|c| t.acronym_opens_with(c)))
+                    || (joined && first(&t.text) == word)
             })
         };
         let openers: SmallVec<[bool; 32]> = p_tokens.iter().map(|t| opens(t)).collect();
@@ -600,7 +617,7 @@ impl PartyBounds {
                         let t = &v.tokens[k];
                         for &(qi, acr, joined) in &readers {
                             let word = &q_tokens[qi].text;
-                            if acr && first(&t.initials) == first(word) {
+                            if acr && first(word).is_some_and(|c| t.acronym_opens_with(c)) {
                                 acronym_runs_from(&v.tokens, k, |initials, run| {
                                     if initials == word.as_str() {
                                         raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
@@ -997,6 +1014,31 @@ mod tests {
                 proptest::prop_assert!(!reads || joined_reads_across(&run, &word, &Spelling::of(&word)));
             }
         }
+    }
+
+    /// Words that read several ways in an acronym ("Plant" as p, or z as
+    /// in Russian acronyms): every reading the scorer makes, the bounds allow.
+    #[test]
+    fn bounds_hold_for_acronyms_of_several_readings() {
+        let schema = Schema::Organization;
+        for (a, b) in [
+            ("IEMZ Kupol JSC", "Izhevsk Electromechanical Plant Kupol"),
+            ("IEMP Kupol", "Izhevsk Electromechanical Plant Kupol"),
+            ("IEMZ", "Izhevsk Elektromekhanichesky Zavod"),
+            ("Kazan Plant Kupol", "KPK"),
+            ("Kazan Plant Kupol", "KZK"),
+        ] {
+            for (x, y) in [(a, b), (b, a)] {
+                let q = PreparedQuery::new(x, Some(schema), &[], None, &[]);
+                check_pairs(&q, &party(schema, &[y]), schema);
+            }
+        }
+        let (s, _) = crate::compare(
+            "IEMZ Kupol JSC",
+            "Izhevsk Electromechanical Plant Kupol",
+            schema,
+        );
+        assert!(s >= crate::DEFAULT_THRESHOLD, "{s}");
     }
 
     #[test]

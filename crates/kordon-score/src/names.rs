@@ -594,12 +594,53 @@ fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alig
 }
 
 thread_local! {
-    /// Scratch strings of [`multi_token_pass`]: a run's initials and its words joined.
-    static RUN_TEXT: std::cell::Cell<(String, String)> = const { std::cell::Cell::new((String::new(), String::new())) };
+    /// Scratch string of [`multi_token_pass`]: a run's words joined.
+    static RUN_TEXT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
 }
 
 /// Similarity of an acronym with the run of words whose initials spell it.
 pub(crate) const ACRONYM_SIMILARITY: f64 = 0.92;
+
+/// Where the run of `y` opening at `start` ends (exclusive) when the
+/// acronym readings of two or more of its words spell `acronym` in order
+/// (stopwords skipped, no word already matched); `None` if no run does.
+/// Words may read several ways ("Plant" as p or, for Russian acronyms, z).
+fn acronym_run(acronym: &str, y: &[Token], start: usize, sim_y: &[f64]) -> Option<usize> {
+    // Lengths of the acronym spelled so far, by some choice of readings.
+    let mut reach: SmallVec<[usize; 4]> = smallvec![0];
+    let mut words = 0;
+    for (end, w) in y.iter().enumerate().skip(start) {
+        if sim_y[end] > 0.0 {
+            return None;
+        }
+        match w.class {
+            TokenClass::Word | TokenClass::Generic => {
+                let mut next: SmallVec<[usize; 4]> = SmallVec::new();
+                for &at in &reach {
+                    for r in w.acronym_readings() {
+                        let to = at + r.len();
+                        if !r.is_empty() && acronym[at..].starts_with(r) && !next.contains(&to) {
+                            next.push(to);
+                        }
+                    }
+                }
+                words += 1;
+                if words >= 2 && next.contains(&acronym.len()) {
+                    return Some(end + 1);
+                }
+                // Only a reading shorter than the acronym can go on.
+                next.retain(|at| *at < acronym.len());
+                if next.is_empty() {
+                    return None;
+                }
+                reach = next;
+            }
+            TokenClass::Stopword => {}
+            _ => return None,
+        }
+    }
+    None
+}
 
 /// Acronyms and words written together: one token of `x` against a run of
 /// consecutive tokens of `y`.
@@ -612,9 +653,9 @@ fn multi_token_pass(
     swapped: bool,
     cross: bool,
 ) {
-    // Reused across tokens, runs and calls: building these strings was the
+    // Reused across tokens, runs and calls: building this string was the
     // pass's main cost.
-    let (mut initials, mut joined) = RUN_TEXT.take();
+    let mut joined = RUN_TEXT.take();
     // First letter and first initial of each token of `y`, read once rather
     // than once per token of `x`: most (token, start) pairs fail on them.
     let y_firsts: SmallVec<[(Option<u8>, Option<u8>); 16]> = y
@@ -648,24 +689,11 @@ fn multi_token_pass(
             // Acronym: initials of the words in the run spell the token.
             // The run's first initials must open the acronym; most starts fail here.
             if is_acronym_shape
-                && y_initial.is_none_or(|c| first == Some(c))
+                && (y_initial.is_none_or(|c| first == Some(c))
+                    || first.is_some_and(|c| y[start].acronym_opens_with(c)))
                 && matches!(y[start].class, TokenClass::Word | TokenClass::Generic)
             {
-                initials.clear();
-                let mut end = start;
-                let mut words = 0;
-                while end < y.len() && initials.len() < len && sim_y[end] == 0.0 {
-                    match y[end].class {
-                        TokenClass::Word | TokenClass::Generic => {
-                            initials.push_str(&y[end].initials);
-                            words += 1;
-                        }
-                        TokenClass::Stopword => {}
-                        _ => break,
-                    }
-                    end += 1;
-                }
-                if initials == t.text && words >= 2 {
+                if let Some(end) = acronym_run(&t.text, y, start, sim_y) {
                     if !has_exact_partner(t, y, sim_y) {
                         record(
                             sim_x,
@@ -724,7 +752,7 @@ fn multi_token_pass(
             }
         }
     }
-    RUN_TEXT.set((initials, joined));
+    RUN_TEXT.set(joined);
 }
 
 /// How well `joined` (words written together) spells the word `t`: the

@@ -62,7 +62,7 @@ impl NameVariant {
         self.tokens
             .iter()
             .filter(|t| matches!(t.class, TokenClass::Word | TokenClass::Generic))
-            .map(|t| t.initials.as_str())
+            .filter_map(|t| t.acronym_readings().next())
             .collect()
     }
 }

@@ -51,7 +51,9 @@ pub struct Token {
     /// Generic type for legal forms ("llc", "jsc"), concept name for generic
     /// words, decimal value for numbers.
     pub key: Option<TokenText>,
-    /// Letters the token contributes to an acronym.
+    /// Letters the token contributes to an acronym; several readings are
+    /// separated by `|`, the first being the usual one (see
+    /// [`Token::acronym_readings`]).
     pub initials: TokenText,
     /// Double Metaphone primary code (words only).
     pub phonetic: TokenText,
@@ -60,6 +62,20 @@ pub struct Token {
     /// Spelling with romanisation-scheme differences folded ("khotintsev" and
     /// "hotincev" both give "hotincev").
     pub roman: TokenText,
+}
+
+impl Token {
+    /// Each string of letters the token may give an acronym, the usual one
+    /// first.
+    pub fn acronym_readings(&self) -> impl Iterator<Item = &str> {
+        self.initials.split('|')
+    }
+
+    /// Whether one of the token's acronym readings opens with `letter`.
+    pub fn acronym_opens_with(&self, letter: u8) -> bool {
+        self.acronym_readings()
+            .any(|r| r.as_bytes().first() == Some(&letter))
+    }
 }
 
 /// A token's string: up to 24 bytes stored inline, longer ones on the heap.
@@ -305,20 +321,38 @@ fn strip_hebrew_prefix(w: &str) -> Option<&str> {
     (rest.chars().count() >= 3).then_some(rest)
 }
 
+/// The letters a word gives an acronym (see [`Token::initials`]): those its
+/// concept sets ("electromechanical/em"), else its first letter. A concept
+/// that lists several readings with `|` ("plant/p|z": "Plant" in English
+/// acronyms, "Zavod" in Russian ones) gives the word's own first letter, then
+/// each listed reading.
+fn acronym_letters(text: &str, class: TokenClass, explicit: &str) -> String {
+    if !matches!(class, TokenClass::Word | TokenClass::Generic) {
+        return explicit.to_string();
+    }
+    let own: String = text.chars().take(1).collect();
+    if explicit.is_empty() {
+        return own;
+    }
+    if !explicit.contains('|') {
+        return explicit.to_string();
+    }
+    let mut readings = vec![own.as_str()];
+    for r in explicit.split('|').map(str::trim) {
+        if !r.is_empty() && !readings.contains(&r) {
+            readings.push(r);
+        }
+    }
+    readings.join("|")
+}
+
 /// Build a finished token from Latin text and an optional known class.
 pub(crate) fn finish(text: String, class: Option<(TokenClass, Option<String>, String)>) -> Token {
     let (class, key, initials) = match class {
         Some((c, k, i)) => (c, k, i),
         None => (TokenClass::Word, None, String::new()),
     };
-    let initials = if initials.is_empty() {
-        match class {
-            TokenClass::Word | TokenClass::Generic => text.chars().take(1).collect(),
-            _ => String::new(),
-        }
-    } else {
-        initials
-    };
+    let initials = acronym_letters(&text, class, &initials);
     let (phonetic, skeleton, roman) = match class {
         TokenClass::Word | TokenClass::Generic if text.len() > 1 => (
             phonetic::metaphone(&text),
@@ -376,17 +410,12 @@ pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
         .into_iter()
         .map(|r| {
             let (class, key, initials) = r.class.unwrap_or((TokenClass::Word, None, String::new()));
-            let initials: TokenText = match class {
-                TokenClass::Word | TokenClass::Generic if initials.is_empty() => {
-                    r.text.chars().take(1).collect()
-                }
-                _ => initials.into(),
-            };
+            let initials = acronym_letters(&r.text, class, &initials);
             Token {
                 text: r.text.into(),
                 class,
                 key: key.map(Into::into),
-                initials,
+                initials: initials.into(),
                 phonetic: TokenText::default(),
                 skeleton: TokenText::default(),
                 roman: TokenText::default(),
