@@ -1,7 +1,7 @@
 //! `kordon compare A B` and `kordon eval pairs FILE...`: the scorer on bare
 //! name pairs, one at a time or over labelled files.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use kordon_model::Schema;
 use kordon_score::eval;
@@ -67,6 +67,11 @@ fn parse_schema(s: &str) -> Result<Schema, String> {
 }
 
 pub fn compare(args: CompareArgs) -> Result<ExitCode> {
+    for (which, name) in [("first", &args.a), ("second", &args.b)] {
+        if name.trim().is_empty() {
+            bail!("the {which} name is empty");
+        }
+    }
     let (score, explanation) = kordon_score::compare(&args.a, &args.b, args.schema);
     let threshold = kordon_score::DEFAULT_THRESHOLD;
     if args.json {

@@ -369,3 +369,46 @@ fn a_reader_that_leaves_early_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}: {stderr}");
 }
+
+/// `kordon compare` needs no lists: it scores, explains, speaks JSON, and
+/// refuses an empty name instead of scoring it 0.
+#[test]
+fn compare_scores_explains_and_refuses_an_empty_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = kordon(
+        dir.path(),
+        &[
+            "compare",
+            "IEMZ Kupol JSC",
+            "Izhevsk Electromechanical Plant Kupol",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let first = String::from_utf8_lossy(&out.stdout);
+    let score: f64 = first
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("a score first");
+    assert!(score >= 0.72 && first.contains("MATCH"), "{first}");
+    let out = kordon(
+        dir.path(),
+        &[
+            "compare",
+            "Vladimir Putin",
+            "PUTIN, Vladimir",
+            "--schema",
+            "person",
+            "--json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["match"], true, "{json}");
+    let out = kordon(dir.path(), &["compare", "  ", "Kupol"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("the first name is empty"),
+        "{}",
+        text(&out)
+    );
+}
