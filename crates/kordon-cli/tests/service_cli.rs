@@ -231,18 +231,18 @@ fn batch_schema_is_the_default_kind_of_rows_without_one() {
     )
     .expect("write");
     let hits = dir.path().join("hits.csv");
+    let (input, hits) = (input.to_str().expect("p"), hits.to_str().expect("p"));
+    let screen = |extra: &[&str]| {
+        let args: Vec<&str> = ["screen", "--input", input, "--output", hits]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        kordon(dir.path(), &args)
+    };
     let refs = |extra: &[&str]| -> Vec<String> {
-        let mut args = vec![
-            "screen",
-            "--input",
-            input.to_str().expect("p"),
-            "--output",
-            hits.to_str().expect("p"),
-        ];
-        args.extend(extra);
-        let out = kordon(dir.path(), &args);
+        let out = screen(extra);
         assert!(out.status.success(), "{}", text(&out));
-        let mut rd = csv::Reader::from_path(&hits).expect("hits");
+        let mut rd = csv::Reader::from_path(hits).expect("hits");
         let mut refs: Vec<String> = rd
             .records()
             .map(|r| r.expect("row")[1].to_string())
@@ -253,18 +253,7 @@ fn batch_schema_is_the_default_kind_of_rows_without_one() {
     assert_eq!(refs(&[]), ["no_kind", "own_kind"]);
     // A vessel is never a person: only the row that says "person" has hits.
     assert_eq!(refs(&["--schema", "vessel"]), ["own_kind"]);
-    let out = kordon(
-        dir.path(),
-        &[
-            "screen",
-            "--input",
-            input.to_str().expect("p"),
-            "--output",
-            hits.to_str().expect("p"),
-            "--dob",
-            "1952",
-        ],
-    );
+    let out = screen(&["--dob", "1952"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("describe one party"), "{}", text(&out));
 }

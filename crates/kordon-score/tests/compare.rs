@@ -9,14 +9,26 @@ fn score(a: &str, b: &str, s: Schema) -> f64 {
 
 /// Two organisation names that must stay apart.
 fn apart(a: &str, b: &str) {
-    let s = score(a, b, Schema::Organization);
-    assert!(s < DEFAULT_THRESHOLD, "{a} / {b}: {s}");
+    all_below_as(Schema::Organization, &[(a, b)]);
+}
+
+/// Every pair of names of `schema` scores under the threshold.
+fn all_below_as(schema: Schema, pairs: &[(&str, &str)]) {
+    for (a, b) in pairs {
+        let s = score(a, b, schema);
+        assert!(s < DEFAULT_THRESHOLD, "{a} / {b}: {s}");
+    }
 }
 
 /// Every pair of organisation names scores at least `least`.
 fn all_at_least(pairs: &[(&str, &str)], least: f64) {
+    all_at_least_as(Schema::Organization, pairs, least);
+}
+
+/// Every pair of names of `schema` scores at least `least`.
+fn all_at_least_as(schema: Schema, pairs: &[(&str, &str)], least: f64) {
     for (a, b) in pairs {
-        let s = score(a, b, Schema::Organization);
+        let s = score(a, b, schema);
         assert!(s >= least, "{a} / {b}: {s}");
     }
 }
@@ -208,23 +220,22 @@ fn chinese_legal_forms_limited_by_shares_or_not_are_one_form() {
 fn chinese_names_compare_character_by_character() {
     // On the EU list in simplified characters; Hong Kong and Taiwan write
     // the traditional ones.
-    let listed = "通用技术集团大连机床有限责任公司";
-    let s = score(
-        "通用技術集團大連機床有限責任公司",
-        listed,
-        Schema::Organization,
+    all_at_least(
+        &[
+            (
+                "通用技術集團大連機床有限責任公司",
+                "通用技术集团大连机床有限责任公司",
+            ),
+            ("華為技術有限公司", "华为技术有限公司"),
+        ],
+        0.95,
     );
-    assert!(s >= 0.95, "{s}");
-    let s = score("華為技術有限公司", "华为技术有限公司", Schema::Organization);
-    assert!(s >= 0.95, "{s}");
-    let s = score("習近平", "习近平", Schema::Person);
-    assert!(s >= 0.95, "{s}");
+    all_at_least_as(Schema::Person, &[("習近平", "习近平")], 0.95);
     // One character apart.
     apart("深圳华强电子有限公司", "深圳华为电子有限公司");
     apart("扬州扬杰电子科技有限公司", "扬州扬光电子科技有限公司");
     apart("華為技術有限公司", "华强技术有限公司");
-    let s = score("王伟", "王玮", Schema::Person);
-    assert!(s < DEFAULT_THRESHOLD, "{s}");
+    all_below_as(Schema::Person, &[("王伟", "王玮")]);
     // Characters added in order ("city") keep the name.
     all_at_least(&[("深圳市华强电子有限公司", "深圳华强电子有限公司")], 0.85);
 }
@@ -234,25 +245,25 @@ fn chinese_names_compare_character_by_character() {
 /// person's name, they count; inside it ("da Silva") they are still dropped.
 #[test]
 fn surnames_that_are_also_particles_count_at_either_end_of_a_persons_name() {
-    let person = |a: &str, b: &str| score(a, b, Schema::Person);
-    for (a, b) in [
-        ("Le Thanh Hai", "Do Thanh Hai"),
-        ("Thanh Hai Le", "Thanh Hai Do"),
-        ("Im Chol Ho", "Kim Chol Ho"),
-        ("Son Jong Hyok", "An Jong Hyok"),
-    ] {
-        let s = person(a, b);
-        assert!(s < DEFAULT_THRESHOLD, "{a} / {b}: {s}");
-    }
-    for (a, b) in [
-        ("LE, Thanh Hai", "Le Thanh Hai"),
-        ("Luiz Inacio Lula da Silva", "Luiz Inacio Lula Silva"),
-        ("Maria do Carmo Silva", "Maria Carmo Silva"),
-        ("Juan de la Cruz", "Juan Cruz"),
-    ] {
-        let s = person(a, b);
-        assert!(s >= 0.95, "{a} / {b}: {s}");
-    }
+    all_below_as(
+        Schema::Person,
+        &[
+            ("Le Thanh Hai", "Do Thanh Hai"),
+            ("Thanh Hai Le", "Thanh Hai Do"),
+            ("Im Chol Ho", "Kim Chol Ho"),
+            ("Son Jong Hyok", "An Jong Hyok"),
+        ],
+    );
+    all_at_least_as(
+        Schema::Person,
+        &[
+            ("LE, Thanh Hai", "Le Thanh Hai"),
+            ("Luiz Inacio Lula da Silva", "Luiz Inacio Lula Silva"),
+            ("Maria do Carmo Silva", "Maria Carmo Silva"),
+            ("Juan de la Cruz", "Juan Cruz"),
+        ],
+        0.95,
+    );
 }
 
 /// Russian plants and institutes named after a person: lists keep or drop
