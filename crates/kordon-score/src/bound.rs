@@ -126,6 +126,28 @@ fn acronym_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Ran
     if !matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
         return;
     }
+    if !tokens[start..].iter().any(|t| t.initials.contains('|')) {
+        // Every word reads one way: one spelling, built in place.
+        let mut initials = SmallString::default();
+        let mut words = 0;
+        for (end, t) in tokens.iter().enumerate().skip(start) {
+            match t.class {
+                TokenClass::Word | TokenClass::Generic => {
+                    initials.push_str(&t.initials);
+                    words += 1;
+                    if words >= 2 {
+                        f(&initials, start..end + 1);
+                    }
+                }
+                TokenClass::Stopword => {}
+                _ => break,
+            }
+            if initials.len() >= 6 {
+                break;
+            }
+        }
+        return;
+    }
     // Every spelling the run's readings give (one, unless a word reads
     // several ways: "Plant" as p or z).
     let mut spelled: SmallVec<[SmallString; 2]> = smallvec::smallvec![SmallString::default()];

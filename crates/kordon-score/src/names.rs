@@ -77,10 +77,23 @@ fn weight(t: &Token, w: &dyn TokenWeights) -> f64 {
 
 /// Similarity of two tokens in [0, 1] and how it was reached.
 pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'static str) {
-    similarity_with(a, b, cross_script, |spelled, need| match spelled {
+    let (s, how) = similarity_with(a, b, cross_script, |spelled, need| match spelled {
         Spelled::Text => fuzzy_at_least(&a.text, &b.text, need),
         Spelled::Roman => fuzzy_at_least(&a.roman, &b.roman, need),
-    })
+    });
+    // Two compounds of one concept with different heads are two words,
+    // however much of their spelling the concept makes up
+    // ("Stroytekhnologiya", "Promtekhnologiya"). Only lowers a similarity,
+    // so the bounds, which read spellings through `similarity_with`, may
+    // leave it out.
+    let by_spelling = matches!(how, "fuzzy" | "romanisation" | "phonetic" | "skeleton");
+    if s > 0.0 && by_spelling && a.class == TokenClass::Word && b.class == TokenClass::Word {
+        let heads = kordon_text::lexicon::lexicon().compound_heads(&a.text, &b.text);
+        if heads.is_some_and(|(x, y)| 2 * levenshtein(x, y) > x.len().max(y.len())) {
+            return (0.0, how);
+        }
+    }
+    (s, how)
 }
 
 /// Similarity of one word in two grammatical cases ("Gorkogo", "Gorky"):
@@ -129,8 +142,14 @@ pub(crate) fn similarity_with(
     }
     // One word in two grammatical cases: lists keep the genitive of a
     // Russian name ("imeni A.M. Gorkogo") or give the nominative ("Gorky").
+    // Most pairs differ within the stem's first letters: the lexicon is
+    // asked only about the few that do not.
+    let stem = kordon_text::lexicon::MIN_DECLINED_STEM;
     if a.class == Word
         && b.class == Word
+        && a.text.len() >= stem
+        && b.text.len() >= stem
+        && a.text.as_bytes()[..stem] == b.text.as_bytes()[..stem]
         && kordon_text::lexicon::lexicon().declined(&a.text, &b.text)
     {
         return (DECLENSION_SIMILARITY, "declension");
@@ -211,15 +230,6 @@ pub(crate) fn similarity_with(
         if sk > s {
             s = sk;
             how = "skeleton";
-        }
-    }
-    // Two compounds of one concept with different heads are two words,
-    // however much of their spelling the concept makes up
-    // ("Stroytekhnologiya", "Promtekhnologiya").
-    if s >= 0.78 && a.class == Word && b.class == Word {
-        let heads = kordon_text::lexicon::lexicon().compound_heads(&a.text, &b.text);
-        if heads.is_some_and(|(x, y)| 2 * levenshtein(x, y) > x.len().max(y.len())) {
-            s = 0.0;
         }
     }
     if s < 0.78 {
@@ -1671,10 +1681,13 @@ fn same_script_score(
 /// the longer word adds counts as unmatched. `None` unless both words are
 /// all Chinese characters.
 fn han_word_similarity(a: &str, b: &str) -> Option<f64> {
+    // Han letters start at U+2E80: words of other scripts fail on their
+    // first letter without a Unicode lookup.
     let han = |t: &str| {
         !t.is_empty()
-            && t.chars()
-                .all(|c| kordon_text::normalize::char_script(c) == Some(Script::Han))
+            && t.chars().all(|c| {
+                c as u32 >= 0x2E80 && kordon_text::normalize::char_script(c) == Some(Script::Han)
+            })
     };
     if !han(a) || !han(b) {
         return None;

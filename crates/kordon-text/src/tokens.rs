@@ -67,14 +67,21 @@ pub struct Token {
 impl Token {
     /// Each string of letters the token may give an acronym, the usual one
     /// first.
+    #[inline]
     pub fn acronym_readings(&self) -> impl Iterator<Item = &str> {
         self.initials.split('|')
     }
 
     /// Whether one of the token's acronym readings opens with `letter`.
+    #[inline]
     pub fn acronym_opens_with(&self, letter: u8) -> bool {
-        self.acronym_readings()
-            .any(|r| r.as_bytes().first() == Some(&letter))
+        // Asked of most token pairs the acronym pass meets: bytes, not a
+        // split, and a word of one reading is done with its first byte.
+        let b = self.initials.as_bytes();
+        match b.first() {
+            Some(&first) if first == letter => true,
+            _ => b.len() > 2 && b.windows(2).any(|w| w == [b'|', letter]),
+        }
     }
 }
 
@@ -388,7 +395,12 @@ pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
         .collect();
     // Lists from Taiwan and Hong Kong write "華為技術" where mainland ones
     // write "华为技术": the same name in two character sets.
-    if folded.chars().any(|c| char_script(c) == Some(Script::Han)) {
+    // Han letters start at U+2E80: the bound spares other scripts the
+    // Unicode lookup (this runs for every name in Arabic script compared).
+    if folded
+        .chars()
+        .any(|c| c as u32 >= 0x2E80 && char_script(c) == Some(Script::Han))
+    {
         folded = fast2s::convert(&folded);
     }
     // Words as written; unspaced scripts only have their legal forms cut out
