@@ -1922,6 +1922,85 @@ mod tests {
         }
     }
 
+    /// A word giving an acronym these readings ("p|z"), or a stopword.
+    fn reading_token(readings: &str, stopword: bool) -> Token {
+        Token {
+            text: format!("w{readings}").replace('|', "").into(),
+            class: if stopword {
+                TokenClass::Stopword
+            } else {
+                TokenClass::Word
+            },
+            key: None,
+            initials: if stopword { "" } else { readings }.into(),
+            phonetic: Default::default(),
+            skeleton: Default::default(),
+            roman: Default::default(),
+        }
+    }
+
+    /// Where the first run from the start spells `acronym` with two or more
+    /// words, found by trying every choice of readings of every run.
+    fn acronym_run_by_trying_all(acronym: &str, y: &[Token]) -> Option<usize> {
+        let mut spellings: Vec<String> = vec![String::new()];
+        let mut words = 0;
+        for (end, t) in y.iter().enumerate() {
+            if t.class != TokenClass::Word {
+                continue;
+            }
+            spellings = spellings
+                .iter()
+                .flat_map(|s| t.acronym_readings().map(move |r| format!("{s}{r}")))
+                .collect();
+            words += 1;
+            if words >= 2 && spellings.iter().any(|s| s == acronym) {
+                return Some(end + 1);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        /// The acronym pass, which follows only the readings that still
+        /// spell the acronym's opening, finds the same run as trying every
+        /// choice of readings.
+        #[test]
+        fn acronym_runs_follow_every_choice_of_readings(
+            run in proptest::collection::vec(("[abz]|[abz]\\|[abz]|[abz]{2}\\|[abz]", proptest::bool::weighted(0.2)), 1..6),
+            acronym in "[abz]{2,6}",
+        ) {
+            let y: Vec<Token> = run.iter().map(|(r, stop)| reading_token(r, *stop)).collect();
+            let sims = vec![0.0; y.len()];
+            proptest::prop_assert_eq!(
+                acronym_run(&acronym, &y, 0, &sims),
+                acronym_run_by_trying_all(&acronym, &y)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Two Han words meet at the share of the longer one's characters
+        /// the shorter has in order, whichever comes first; a word of other
+        /// letters is not judged here.
+        #[test]
+        fn han_words_meet_by_the_characters_they_share_in_order(
+            a in "[华为强深圳市电子]{2,6}",
+            added in proptest::collection::vec((0usize..8, "[华为强深圳市电子]"), 0..4),
+            latin in "[a-z]{2,6}",
+        ) {
+            let mut longer: Vec<char> = a.chars().collect();
+            for (at, c) in &added {
+                let at = at % (longer.len() + 1);
+                longer.insert(at, c.chars().next().unwrap_or('华'));
+            }
+            let longer: String = longer.into_iter().collect();
+            let share = a.chars().count() as f64 / longer.chars().count() as f64;
+            proptest::prop_assert_eq!(han_word_similarity(&a, &longer), Some(share));
+            proptest::prop_assert_eq!(han_word_similarity(&longer, &a), Some(share));
+            proptest::prop_assert_eq!(han_word_similarity(&a, &latin), None);
+        }
+    }
+
     /// Best variant-pair score of two names of one schema, without corpus weights.
     fn name_score(a: &str, b: &str, schema: Schema) -> f64 {
         let (qa, qb) = (
