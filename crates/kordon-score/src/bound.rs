@@ -121,64 +121,75 @@ fn acronym_runs(tokens: &[Token], mut f: impl FnMut(&str, Range<usize>)) {
     }
 }
 
-/// [`acronym_runs`] opening at `start`.
+/// [`acronym_runs`] opening at `start`: once for every choice of readings of
+/// the words that read several ways ("Plant" as p or z).
 fn acronym_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Range<usize>)) {
     if !matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
         return;
     }
     if !tokens[start..].iter().any(|t| t.initials.contains('|')) {
-        // Every word reads one way: one spelling, built in place.
-        let mut initials = SmallString::default();
-        let mut words = 0;
-        for (end, t) in tokens.iter().enumerate().skip(start) {
-            match t.class {
-                TokenClass::Word | TokenClass::Generic => {
-                    initials.push_str(&t.initials);
-                    words += 1;
-                    if words >= 2 {
-                        f(&initials, start..end + 1);
-                    }
-                }
-                TokenClass::Stopword => {}
-                _ => break,
-            }
-            if initials.len() >= 6 {
-                break;
-            }
-        }
+        // Nearly every run: its words read one way.
+        spell_runs_from(tokens, start, |k| tokens[k].initials.as_str(), &mut f);
         return;
     }
-    // Every spelling the run's readings give (one, unless a word reads
-    // several ways: "Plant" as p or z).
-    let mut spelled: SmallVec<[SmallString; 2]> = smallvec::smallvec![SmallString::default()];
+    // Such words among the run's first six: each word gives a letter or
+    // more, so later ones never reach an acronym the pass reads.
+    let several: SmallVec<[usize; 2]> = tokens
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, t)| {
+            matches!(
+                t.class,
+                TokenClass::Word | TokenClass::Generic | TokenClass::Stopword
+            )
+        })
+        .filter(|(_, t)| t.class != TokenClass::Stopword)
+        .take(6)
+        .filter(|(_, t)| t.initials.contains('|'))
+        .map(|(k, _)| k)
+        .collect();
+    // Which reading each of them gives, advanced like an odometer.
+    let mut choice: SmallVec<[usize; 2]> = smallvec::smallvec![0; several.len()];
+    loop {
+        let reading = |k: usize| match several.iter().position(|&s| s == k) {
+            Some(p) => tokens[k].acronym_readings().nth(choice[p]).unwrap_or(""),
+            None => tokens[k].initials.as_str(),
+        };
+        spell_runs_from(tokens, start, reading, &mut f);
+        let Some(p) = (0..several.len())
+            .find(|&p| choice[p] + 1 < tokens[several[p]].acronym_readings().count())
+        else {
+            return;
+        };
+        choice[p] += 1;
+        choice[..p].fill(0);
+    }
+}
+
+/// The runs from `start` with each word's letters given by `reading` (by
+/// position).
+fn spell_runs_from<'t>(
+    tokens: &'t [Token],
+    start: usize,
+    reading: impl Fn(usize) -> &'t str,
+    f: &mut impl FnMut(&str, Range<usize>),
+) {
+    let mut initials = SmallString::default();
     let mut words = 0;
     for (end, t) in tokens.iter().enumerate().skip(start) {
         match t.class {
             TokenClass::Word | TokenClass::Generic => {
-                if t.initials.contains('|') {
-                    spelled = spelled
-                        .iter()
-                        .flat_map(|s| {
-                            t.acronym_readings().map(move |r| {
-                                let mut longer = s.clone();
-                                longer.push_str(r);
-                                longer
-                            })
-                        })
-                        .collect();
-                } else {
-                    spelled.iter_mut().for_each(|s| s.push_str(&t.initials));
-                }
+                initials.push_str(reading(end));
                 words += 1;
                 if words >= 2 {
-                    spelled.iter().for_each(|s| f(s, start..end + 1));
+                    f(&initials, start..end + 1);
                 }
             }
             TokenClass::Stopword => {}
             _ => break,
         }
-        spelled.retain(|s| s.len() < 6);
-        if spelled.is_empty() {
+        if initials.len() >= 6 {
             break;
         }
     }

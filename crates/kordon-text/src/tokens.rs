@@ -394,9 +394,9 @@ pub fn native_tokens(text: &str, schema: Schema) -> Vec<Token> {
         .map(|c| lex.letter_variant(c))
         .collect();
     // Lists from Taiwan and Hong Kong write "華為技術" where mainland ones
-    // write "华为技术": the same name in two character sets.
-    // Han letters start at U+2E80: the bound spares other scripts the
-    // Unicode lookup (this runs for every name in Arabic script compared).
+    // write "华为技术": the same name in two character sets. Han letters
+    // start at U+2E80, which spares other scripts the Unicode lookup (this
+    // runs for every name in Arabic script compared).
     if folded
         .chars()
         .any(|c| c as u32 >= 0x2E80 && char_script(c) == Some(Script::Han))
