@@ -421,8 +421,12 @@ impl Spellings {
             && t.roman.is_ascii();
         let has_roman = !t.roman.is_empty();
         let romanised = has_roman && t.roman != t.text;
-        // Only words and generic words reach the spelling comparison.
-        if !matches!(t.class, TokenClass::Word | TokenClass::Generic) {
+        // Only words, generic words and legal forms (against a word) reach
+        // the spelling comparison.
+        if !matches!(
+            t.class,
+            TokenClass::Word | TokenClass::Generic | TokenClass::LegalForm
+        ) {
             return Spellings {
                 plain,
                 has_roman,
@@ -1011,6 +1015,56 @@ mod tests {
                 check_tokens(&x, &y);
             }
         }
+    }
+
+    /// The last token of `name` as an organisation's name reads it.
+    fn last_token(name: &str) -> Option<Token> {
+        kordon_text::analyze_name(name, Schema::Organization)
+            .variants
+            .into_iter()
+            .next()
+            .and_then(|v| v.tokens.into_iter().last())
+    }
+
+    proptest::proptest! {
+        /// A legal form against a word spelled like it but for an edit or
+        /// two: the only pairs of a legal form and a word that may score.
+        #[test]
+        fn token_ceilings_hold_for_legal_forms_against_words(
+            form in proptest::sample::select(vec!["corp", "inc", "ltd", "gmbh", "llc", "sarl", "limited", "company", "ooo", "plc"]),
+            edits in proptest::collection::vec((0usize..8, "[a-z]", proptest::bool::ANY), 1..3),
+        ) {
+            let mut w: Vec<char> = form.chars().collect();
+            for (at, c, insert) in edits {
+                let at = at % (w.len() + 1);
+                if insert || at == w.len() {
+                    w.insert(at, c.chars().next().unwrap_or('a'));
+                } else {
+                    w[at] = c.chars().next().unwrap_or('a');
+                }
+            }
+            let word: String = w.into_iter().collect();
+            let legal = last_token(&format!("Harrowgate {form}"));
+            let other = last_token(&format!("Harrowgate {word}"));
+            if let (Some(x), Some(y)) = (legal, other) {
+                proptest::prop_assert_eq!(x.class, TokenClass::LegalForm);
+                check_tokens(&x, &y);
+                check_tokens(&y, &x);
+            }
+        }
+    }
+
+    #[test]
+    fn legal_form_and_word_tokens_are_read_as_such() {
+        // The property above compares what it means to compare.
+        let form = last_token("Harrowgate Corp").unwrap();
+        let word = last_token("Harrowgate Corps").unwrap();
+        assert_eq!(
+            (form.class, word.class),
+            (TokenClass::LegalForm, TokenClass::Word)
+        );
+        assert!(crate::names::token_similarity(&form, &word, false).0 > 0.8);
+        check_tokens(&form, &word);
     }
 
     proptest::proptest! {

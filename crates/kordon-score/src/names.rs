@@ -100,6 +100,10 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
 /// as good as a close spelling, short of a name variant.
 const DECLENSION_SIMILARITY: f64 = 0.9;
 
+/// The least spelling similarity at which a legal form meets a word: one
+/// letter more or less in four or five ("Corp", "Corps").
+const LEGAL_FORM_WORD_SIMILARITY: f64 = 0.85;
+
 /// Which spelling of two tokens [`similarity_with`] compares.
 pub(crate) enum Spelled {
     Text,
@@ -127,6 +131,11 @@ pub(crate) fn similarity_with(
         // Andrey I.").
         _ if a.text == b.text => return (1.0, "exact"),
         (Number, _) | (_, Number) => return (0.0, "number"),
+        // One side read the letters as a legal form, the other as a word
+        // ("…Guard Corp", "…Guard Corps"): compared by spelling, as a
+        // generic word is with a word.
+        (LegalForm, Word) | (Word, LegalForm)
+            if a.text.chars().nth(2).is_some() && b.text.chars().nth(2).is_some() => {}
         (LegalForm, _) | (_, LegalForm) => return (0.0, "legal_form"),
         _ => {}
     }
@@ -177,8 +186,12 @@ pub(crate) fn similarity_with(
     // below): a generic word against another word must be nearly the same
     // word; equal sound codes rescue from 0.65; else the final floor. Below
     // it the exact value does not matter, which saves the costlier measure.
-    let need = if (a.class == Generic) != (b.class == Generic) {
+    let generic_word = (a.class == Generic) != (b.class == Generic);
+    let legal_word = a.class == LegalForm || b.class == LegalForm;
+    let need = if generic_word {
         0.92
+    } else if legal_word {
+        LEGAL_FORM_WORD_SIMILARITY
     } else if !a.phonetic.is_empty() && a.phonetic == b.phonetic && la.min(lb) >= 4 {
         0.65
     } else {
@@ -208,8 +221,9 @@ pub(crate) fn similarity_with(
     if long.len() >= short.len() + 2 && long.starts_with(short.as_str()) {
         s = s.min(0.7);
     }
-    // A known generic word against another word: the words must really be one.
-    if (a.class == Generic) != (b.class == Generic) && s < 0.92 {
+    // A known generic word or a legal form against another word: the words
+    // must really be one.
+    if (generic_word && s < 0.92) || (legal_word && s < LEGAL_FORM_WORD_SIMILARITY) {
         s = 0.0;
     }
     if a.class == Generic && b.class == Generic && a.key != b.key {
@@ -2052,6 +2066,18 @@ mod tests {
         assert!(org_score("Harrowgate Tooling OOO", "Harrowgate Tooling LLC") > 0.9);
         assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling Ltd") > 0.9);
         assert!(org_score("Harrowgate Tooling GmbH", "Harrowgate Tooling AB") < 0.72);
+    }
+
+    #[test]
+    fn a_legal_form_meets_a_word_spelled_nearly_like_it() {
+        // "Corp" is a legal form, "Corps" a word: an abbreviated "Corps".
+        let corps = org_score("Harrowgate Guard Corp", "Harrowgate Guard Corps");
+        assert!(corps > 0.95, "{corps}");
+        // Only a near spelling: "Co" and "Coy", "Inc" and "Inca" stay apart.
+        let inca = org_score("Harrowgate Guard Inc", "Harrowgate Guard Inca");
+        assert!(inca < 0.9, "{inca}");
+        // Two legal forms still compare as legal forms.
+        assert!(org_score("Harrowgate Guard Corp", "Harrowgate Guard Corporation") > 0.95);
     }
 
     #[test]
