@@ -16,7 +16,8 @@
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
 use smallvec::SmallVec;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 /// A term kind: its prefix in the term dictionary and its weight in the
 /// retrieval score.
@@ -151,8 +152,8 @@ struct Accumulator {
     scores: Vec<f32>,
     /// Parties touched, in the order first touched, then scratch.
     touched: Vec<u32>,
-    /// The touched parties with their scores, for selection.
-    ranked: Vec<Candidate>,
+    /// The best parties so far, as keys of score and party, worst on top.
+    ranked: BinaryHeap<Reverse<u64>>,
 }
 
 impl Accumulator {
@@ -160,7 +161,7 @@ impl Accumulator {
         Accumulator {
             scores: Vec::new(),
             touched: Vec::new(),
-            ranked: Vec::new(),
+            ranked: BinaryHeap::new(),
         }
     }
 }
@@ -210,12 +211,13 @@ impl CandidateIndex {
         ((self.docs.max(1) as f64) / df).ln().max(0.0)
     }
 
-    /// The top `k` parties for a query name, best first.
+    /// The top `k` parties for a query name, best first; of parties that
+    /// score alike, those numbered first.
     pub fn search(&self, query: &AnalyzedName, k: usize) -> Vec<Candidate> {
         self.search_many(std::slice::from_ref(query), k)
     }
 
-    /// The top `k` parties for several names of one query.
+    /// The top `k` parties for several names of one query (as [`Self::search`]).
     pub fn search_many(&self, queries: &[AnalyzedName], k: usize) -> Vec<Candidate> {
         let n = self.docs as usize;
         if n == 0 || k == 0 {
@@ -294,15 +296,29 @@ impl CandidateIndex {
                 *slot += add;
             }
         }
+        // The best `k` by score, then by party number: a min-heap of the
+        // best so far, whose worst most parties fail to beat at one
+        // comparison. Scores are positive, so their bits order as they do.
+        let key = |doc: u32, score: f32| (u64::from(score.to_bits()) << 32) | u64::from(!doc);
         ranked.clear();
-        ranked.extend(touched[..len].iter().map(|&doc| Candidate {
-            doc,
-            score: std::mem::take(&mut scores[doc as usize]),
-        }));
-        if ranked.len() > k {
-            ranked.select_nth_unstable_by(k - 1, |a, b| b.score.total_cmp(&a.score));
+        for &doc in &touched[..len] {
+            let score = std::mem::take(&mut scores[doc as usize]);
+            let kept = Reverse(key(doc, score));
+            if ranked.len() < k {
+                ranked.push(kept);
+            } else if let Some(mut worst) = ranked.peek_mut() {
+                if kept < *worst {
+                    *worst = kept;
+                }
+            }
         }
-        let mut out = ranked[..ranked.len().min(k)].to_vec();
+        let mut out: Vec<Candidate> = ranked
+            .drain()
+            .map(|Reverse(key)| Candidate {
+                doc: !(key as u32),
+                score: f32::from_bits((key >> 32) as u32),
+            })
+            .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         out
     }
@@ -432,5 +448,33 @@ mod tests {
         assert_eq!(top("Rossneft"), 2);
         assert_eq!(idx.word_doc_freq("vladimir"), 2);
         assert!(idx.word_idf("kupol") > idx.word_idf("vladimir"));
+    }
+
+    #[test]
+    fn the_top_k_are_the_best_by_score_then_by_party() {
+        // Parties 3..33 tie on every term of the query; a few score higher
+        // or lower.
+        let mut names = vec!["Harrow Tooling Works", "Harrow Tools", "Harrow Tooling"];
+        names.extend(std::iter::repeat_n("Harrow Tooling Kent", 30));
+        names.extend(["Harrow", "Tooling Harrowgate", "Harrow Tooling Works"]);
+        let idx = index(&names);
+        let q = analyze_name("Harrow Tooling Works", Schema::Unknown);
+        let all = idx.search(&q, names.len());
+        let docs = |c: &[Candidate]| c.iter().map(|c| c.doc).collect::<Vec<_>>();
+        assert!(all
+            .windows(2)
+            .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].doc < w[1].doc)));
+        for k in 1..names.len() {
+            assert_eq!(docs(&idx.search(&q, k)), docs(&all[..k]), "k = {k}");
+        }
+        // Asked as listed, both parties of that name come first.
+        assert_eq!(docs(&all[..2]), [0, 35]);
+        // Of the thirty that tie, the first five by number.
+        let tied: Vec<u32> = all
+            .iter()
+            .filter(|c| c.score == all[4].score)
+            .map(|c| c.doc)
+            .collect();
+        assert!(tied.len() >= 30, "{tied:?}");
     }
 }
