@@ -511,6 +511,17 @@ thread_local! {
     static MATRICES: std::cell::Cell<(Vec<f64>, Vec<f64>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
+/// Bounds of one query's tokens against party tokens numbered by
+/// [`crate::number_tokens`], kept while the query's candidates are scored:
+/// candidates retrieved for one query share many of their tokens.
+#[derive(Debug, Default)]
+pub(crate) struct TokenPairBounds {
+    /// Where a party token's row of bounds (one per query token) starts in
+    /// `rows`, by the token's number and whether place adjectives count.
+    starts: std::collections::HashMap<(u32, bool), u32, foldhash::fast::FixedState>,
+    rows: Vec<f64>,
+}
+
 /// Upper bounds of one query against one party: per name, and per variant
 /// pair of each name (party variant major, query variant minor).
 pub(crate) struct PartyBounds {
@@ -528,6 +539,7 @@ impl PartyBounds {
         q_weights: &[TokenNumbers],
         e: &PreparedEntity,
         schema: Schema,
+        mut known: Option<&mut TokenPairBounds>,
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
@@ -551,25 +563,18 @@ impl PartyBounds {
             .map(|(&token, &letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
-            let p_shape = Shape::of(pt);
-            for (qi, qt) in q_tokens.iter().enumerate() {
-                let cell = &mut pw[pj * qn + qi];
-                if places
-                    && qt.class == TokenClass::Word
-                    && pt.class == TokenClass::Word
-                    && (is_place_adjective(&qt.text, &pt.text)
-                        || is_place_adjective(&pt.text, &qt.text))
-                {
-                    *cell = PLACE_ADJECTIVE_SIMILARITY;
-                }
-                if q_shapes[qi].unrelated(&p_shape) {
+            let row = &mut pw[pj * qn..(pj + 1) * qn];
+            let key = e.tokens.number(pj).map(|n| (n, places));
+            if let (Some(known), Some(key)) = (known.as_deref_mut(), key) {
+                if let Some(&start) = known.starts.get(&key) {
+                    row.copy_from_slice(&known.rows[start as usize..start as usize + qn]);
                     continue;
                 }
-                let s = q_shapes[qi].ceiling(&p_shape);
-                if s > 0.0 {
-                    // Alignment adds a tie-breaking nudge before capping at 1.
-                    raise(cell, (s + 1e-6).min(1.0));
-                }
+                token_row(&q_shapes, pt, places, row);
+                known.starts.insert(key, known.rows.len() as u32);
+                known.rows.extend_from_slice(row);
+            } else {
+                token_row(&q_shapes, pt, places, row);
             }
         }
 
@@ -868,6 +873,31 @@ impl PartyBounds {
     }
 }
 
+/// The bounds of party token `pt` against each query token (`q_shapes`),
+/// one token to one token, into `row` (all 0 on entry). Most pairs are two
+/// unrelated words, told apart by their letters alone.
+fn token_row(q_shapes: &[Shape], pt: &Token, places: bool, row: &mut [f64]) {
+    let p_shape = Shape::of(pt);
+    for (cell, q_shape) in row.iter_mut().zip(q_shapes) {
+        let qt = q_shape.token;
+        if places
+            && qt.class == TokenClass::Word
+            && pt.class == TokenClass::Word
+            && (is_place_adjective(&qt.text, &pt.text) || is_place_adjective(&pt.text, &qt.text))
+        {
+            *cell = PLACE_ADJECTIVE_SIMILARITY;
+        }
+        if q_shape.unrelated(&p_shape) {
+            continue;
+        }
+        let s = q_shape.ceiling(&p_shape);
+        if s > 0.0 {
+            // Alignment adds a tie-breaking nudge before capping at 1.
+            *cell = cell.max((s + 1e-6).min(1.0));
+        }
+    }
+}
+
 /// Weighted share of a variant's tokens (weights `w`) at the similarities
 /// `best`; `None` when the weights sum to nothing (the scorer then gives 0).
 fn cover(w: impl Iterator<Item = f64>, best: impl Iterator<Item = f64>) -> Option<f64> {
@@ -924,7 +954,7 @@ mod tests {
     fn check_pairs(q: &PreparedQuery, e: &PreparedEntity, schema: Schema) {
         let q_weights = q.tokens.variant_weights();
         SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
-            let bounds = PartyBounds::new(q, &q_weights, e, schema);
+            let bounds = PartyBounds::new(q, &q_weights, e, schema, None);
             for (n, (name, _)) in e.names.iter().enumerate() {
                 let pairs = bounds.pairs(n);
                 for k in 0..pairs.len() {
@@ -1153,6 +1183,80 @@ mod tests {
                 (schema, party(schema, &names), queries)
             })
             .collect()
+    }
+
+    /// A query that keeps its token bounds from one candidate to the next
+    /// (numbered tokens, one [`crate::SharedNames`]) scores every party as
+    /// one that works each out afresh: the parties of every schema, so
+    /// that one token's bounds are met with and without place adjectives.
+    #[test]
+    fn bounds_kept_across_candidates_change_no_score() {
+        let groups = parties_and_queries(4);
+        let plain: Vec<&PreparedEntity> = groups.iter().map(|(_, e, _)| e).collect();
+        let mut numbered: Vec<PreparedEntity> = plain.iter().map(|&e| e.clone()).collect();
+        crate::number_tokens(&mut numbered);
+        let shared_tokens = numbered
+            .iter()
+            .flat_map(|e| e.tokens.tokens(|n| &e.names[n].0))
+            .count()
+            - {
+                let mut all: Vec<&Token> = numbered
+                    .iter()
+                    .flat_map(|e| e.tokens.tokens(|n| &e.names[n].0))
+                    .collect();
+                all.sort_by(|a, b| (&a.text, &a.roman).cmp(&(&b.text, &b.roman)));
+                all.dedup();
+                all.len()
+            };
+        assert!(
+            shared_tokens > 100,
+            "only {shared_tokens} tokens listed twice"
+        );
+        let mut kept = 0;
+        for q in groups.iter().flat_map(|(_, _, qs)| qs).step_by(11) {
+            let mut shared = crate::SharedNames::default();
+            for (i, (e, numbered)) in plain.iter().zip(&numbered).enumerate() {
+                let alone = score_entity_at_least(q, e, &UniformWeights, 0.5);
+                let sharing = crate::score_entity_sharing(
+                    q,
+                    numbered,
+                    &UniformWeights,
+                    0.5,
+                    Some((i as u32, &mut shared)),
+                );
+                assert_eq!(alone, sharing, "{:?} against party {i}", q.name);
+            }
+            kept += shared.pairs.starts.len();
+        }
+        assert!(kept > 1000, "only {kept} token bounds kept");
+
+        // A query of no kind is compared as each party's kind: a token's
+        // bounds met at a person's, where place adjectives do not count,
+        // are not those at an organisation's.
+        let q = PreparedQuery::new("Murom Zavod", None, &[], None, &[]);
+        let plain = [
+            party(Schema::Person, &["Ivan Muromskiy"]),
+            party(Schema::Organization, &["Muromskiy Zavod"]),
+        ];
+        let mut numbered = plain.clone();
+        crate::number_tokens(&mut numbered);
+        let mut shared = crate::SharedNames::default();
+        for (i, (e, numbered)) in plain.iter().zip(&numbered).enumerate() {
+            let alone = score_entity_at_least(&q, e, &UniformWeights, 0.72);
+            let sharing = crate::score_entity_sharing(
+                &q,
+                numbered,
+                &UniformWeights,
+                0.72,
+                Some((i as u32, &mut shared)),
+            );
+            assert_eq!(
+                alone.map(|x| x.score),
+                sharing.map(|x| x.score),
+                "party {i}"
+            );
+        }
+        assert!(score_entity(&q, &plain[1], &UniformWeights).score > 0.9);
     }
 
     /// Parties of several names share one token table, so that one name's

@@ -191,6 +191,32 @@ impl PreparedEntity {
     }
 }
 
+/// Number the distinct tokens of all `parties` together: a token listed by
+/// many parties ("trading", "mohammad") gets one number, by which a query
+/// works out its bounds against that token once however many of its
+/// candidates list it ([`score_entity_sharing`]). Scores do not change.
+pub fn number_tokens(parties: &mut [PreparedEntity]) {
+    let mut seen: std::collections::HashMap<&kordon_text::Token, u32, foldhash::fast::FixedState> =
+        Default::default();
+    let numbers: Vec<Box<[u32]>> = parties
+        .iter()
+        .map(|e| {
+            e.tokens
+                .tokens(|n| &e.names[n].0)
+                .into_iter()
+                .map(|t| {
+                    let next = seen.len() as u32;
+                    *seen.entry(t).or_insert(next)
+                })
+                .collect()
+        })
+        .collect();
+    drop(seen);
+    for (e, numbers) in parties.iter_mut().zip(numbers) {
+        e.tokens.set_numbers(numbers);
+    }
+}
+
 /// Read what scoring reads of `parties` ahead of scoring them, in passes
 /// over all of them: level by level, the reads of different parties do not
 /// wait on each other, so their scattered allocations arrive together
@@ -318,6 +344,8 @@ pub struct SharedNames {
     /// The caller's key of a set of names, the least name score that was
     /// asked of it (bits), and what the comparison found.
     known: smallvec::SmallVec<[(u32, u64, NameOutcome); 8]>,
+    /// Bounds of the query's tokens against numbered party tokens.
+    pairs: bound::TokenPairBounds,
 }
 
 /// What comparing a query with a party's names found: nothing that can reach
@@ -370,13 +398,13 @@ pub fn score_entity_sharing(
             match memo.known.iter().find(|k| k.0 == key && k.1 == floor) {
                 Some(&(_, _, outcome)) => outcome,
                 None => {
-                    let outcome = best_name(q, e, w, effective, name_floor);
+                    let outcome = best_name(q, e, w, effective, name_floor, Some(&mut memo.pairs));
                     memo.known.push((key, floor, outcome));
                     outcome
                 }
             }
         }
-        None => best_name(q, e, w, effective, name_floor),
+        None => best_name(q, e, w, effective, name_floor, None),
     };
     let NameOutcome::Best(best) = outcome else {
         return None;
@@ -394,9 +422,10 @@ fn best_name(
     w: &dyn TokenWeights,
     effective: Schema,
     name_floor: f64,
+    pairs: Option<&mut bound::TokenPairBounds>,
 ) -> NameOutcome {
     let q_weights = &q.variant_weights;
-    let bounds = bound::PartyBounds::new(q, q_weights, e, effective);
+    let bounds = bound::PartyBounds::new(q, q_weights, e, effective, pairs);
     if bounds.best() < name_floor {
         return NameOutcome::Below;
     }

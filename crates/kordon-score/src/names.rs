@@ -1507,6 +1507,9 @@ pub struct TokenTable {
     /// Where each distinct token first occurs: its variant (numbered over
     /// all names) and its place in it.
     first: Vec<(u32, u32)>,
+    /// Each distinct token's number among the tokens of every party
+    /// ([`crate::number_tokens`]); empty for a party not numbered.
+    numbers: Box<[u32]>,
 }
 
 /// One variant of a name as [`TokenTable`] keeps it.
@@ -1618,6 +1621,17 @@ impl TokenTable {
             ^ self.weights.first().map_or(0, |w| w.to_bits() as usize)
             ^ self.variants.first().map_or(0, |v| v.start as usize)
             ^ self.first.first().map_or(0, |f| f.0 as usize)
+    }
+
+    /// Distinct token `id`'s number among the tokens of every party, if
+    /// the parties were numbered ([`crate::number_tokens`]).
+    pub(crate) fn number(&self, id: usize) -> Option<u32> {
+        self.numbers.get(id).copied()
+    }
+
+    pub(crate) fn set_numbers(&mut self, numbers: Box<[u32]>) {
+        debug_assert_eq!(numbers.len(), self.weights.len());
+        self.numbers = numbers;
     }
 
     /// Number of distinct tokens.

@@ -142,11 +142,12 @@ impl PartyScreener {
             .build();
         // Word weights come from the index's frequencies: look each party's up once.
         let weights = IndexWeights::new(&index);
-        let prepared: Vec<PreparedEntity> = entities
+        let mut prepared: Vec<PreparedEntity> = entities
             .par_iter()
             .zip(names.into_par_iter())
             .map(|(e, names)| PreparedEntity::with_names(e, names, &weights))
             .collect();
+        kordon_score::number_tokens(&mut prepared);
         let mut by_id = HashMap::with_capacity(entities.len());
         let mut by_identifier: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, (e, p)) in entities.iter().zip(&prepared).enumerate() {
