@@ -1353,6 +1353,25 @@ pub(crate) fn best_variant_pair_cached(
     // the threshold. Those of people and vessels are descriptions ("(born 1950)").
     let qualified = |n: &AnalyzedName| n.variants.iter().any(|v| v.segment == SegmentKind::Short);
     let both_qualified = schema == Schema::Organization && qualified(q) && qualified(c);
+    // A name qualified by a country that the other lacks, under another
+    // legal form ("Lundqvist Hydraulics (UK) Ltd.", "Lundqvist Hydraulics
+    // Inc."), names the group's company in that country: agreement that
+    // needs the country cut away stays below the threshold, as for two
+    // qualified names. Under the same legal form a place qualifier is
+    // often only where the company is registered ("(Jersey) Limited").
+    // Found when first needed: few pairs score high enough to ask.
+    let mut country: Option<bool> = (schema != Schema::Organization).then_some(false);
+    let mut country_alone = || {
+        *country.get_or_insert_with(|| {
+            let lacks = |n: &AnalyzedName, cut: &[&str]| {
+                !n.variants
+                    .iter()
+                    .any(|v| cut.iter().all(|c| v.tokens.iter().any(|t| t.text == *c)))
+            };
+            country_cut(q).is_some_and(|cut| lacks(c, &cut))
+                || country_cut(c).is_some_and(|cut| lacks(q, &cut))
+        })
+    };
     let mut best: Option<(f64, usize, usize)> = None;
     let mut c_start = 0;
     for (j, vb) in c.variants.iter().enumerate() {
@@ -1376,6 +1395,9 @@ pub(crate) fn best_variant_pair_cached(
                 && (va.segment == SegmentKind::Short || vb.segment == SegmentKind::Short)
             {
                 s = s.min(QUALIFIERS_CUT_CAP);
+            }
+            if s > QUALIFIERS_CUT_CAP && other_legal_forms(va, vb) && country_alone() {
+                s = QUALIFIERS_CUT_CAP;
             }
             // Ties go to the earlier pair in (query variant, party variant)
             // order, whatever order the loops run in.
@@ -1655,6 +1677,37 @@ impl TokenTable {
             .collect()
     }
 }
+/// The words that `name`'s short form cuts away, when they name a country
+/// ("(UK)", ", Hong Kong").
+fn country_cut(name: &AnalyzedName) -> Option<Vec<&str>> {
+    let first = |kind: SegmentKind| name.variants.iter().find(|v| v.segment == kind);
+    let (main, short) = (first(SegmentKind::Main)?, first(SegmentKind::Short)?);
+    let cut: Vec<&Token> = main
+        .tokens
+        .iter()
+        .filter(|t| !short.tokens.iter().any(|s| s.text == t.text))
+        .collect();
+    // Words only, and all of them one country: "(AO …)" is a legal form,
+    // not Angola, and "… and Security" is not Andorra.
+    let words: Vec<&str> = cut.iter().map(|t| t.text.as_str()).collect();
+    let country = !cut.is_empty()
+        && cut.iter().all(|t| t.class == TokenClass::Word)
+        && kordon_model::country_code(&words.join(" ")).is_some();
+    country.then_some(words)
+}
+
+/// Whether both variants have a legal form and no form of one is a form of
+/// the other (spelt otherwise, as "Ltd" and "Limited").
+fn other_legal_forms(a: &NameVariant, b: &NameVariant) -> bool {
+    fn forms(v: &NameVariant) -> impl Iterator<Item = &Token> + Clone {
+        v.tokens.iter().filter(|t| t.class == TokenClass::LegalForm)
+    }
+    let (mut fa, fb) = (forms(a).peekable(), forms(b));
+    fa.peek().is_some()
+        && fb.clone().next().is_some()
+        && !fa.any(|x| fb.clone().any(|y| legal_form_similarity(x, y) >= 1.0))
+}
+
 /// Highest score of a variant pair that ignores a qualifier of a name when both
 /// names have one: below the default threshold.
 const QUALIFIERS_CUT_CAP: f64 = 0.7;
@@ -2104,6 +2157,23 @@ mod tests {
         assert!(org_score("Tellmark Trust (Jersey) Limited", "Tellmark Trust Limited") > 0.9);
         let described = person_score("Anna Tellmark (journalist)", "Anna Tellmark (born 1950)");
         assert!(described > 0.72, "{described}");
+    }
+
+    #[test]
+    fn a_country_qualifier_and_another_legal_form_name_a_subsidiary() {
+        let uk = org_score("Orvalle Tooling Inc.", "Orvalle Tooling (UK) Ltd.");
+        assert!(uk < 0.72, "{uk}");
+        let de = org_score(
+            "Orvalle Tooling (Germany) GmbH",
+            "Orvalle Tooling Co., Ltd.",
+        );
+        assert!(de < 0.72, "{de}");
+        // The same form, spelt either way: where the company is registered.
+        assert!(org_score("Orvalle Tooling (UK) Ltd.", "Orvalle Tooling Limited") > 0.9);
+        // Both name the country.
+        assert!(org_score("Orvalle Tooling (UK) Ltd.", "Orvalle Tooling UK Inc.") > 0.72);
+        // A qualifier that is no country is cut as before.
+        assert!(org_score("Orvalle Tooling (Holdings) Ltd.", "Orvalle Tooling Inc.") > 0.72);
     }
 
     #[test]
