@@ -22,7 +22,8 @@
 //! without changing any score it returns. [`warm_up`] fetches a set of
 //! candidates' names from memory side by side before they are scored, and
 //! [`score_entity_sharing`] compares a query once with names that several
-//! candidates list alike.
+//! candidates list alike, and bounds it once against each token that
+//! several candidates list ([`number_tokens`]).
 
 mod bound;
 pub mod eval;
