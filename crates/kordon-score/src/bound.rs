@@ -996,13 +996,18 @@ mod tests {
         tokens
     }
 
-    /// The first token of a made-up word as the scorer reads it.
-    fn first_token(w: &str) -> Option<Token> {
-        kordon_text::analyze_name(w, Schema::Unknown)
+    /// The tokens of `name`'s first variant as the scorer reads them.
+    fn tokens_of(name: &str, schema: Schema) -> Vec<Token> {
+        kordon_text::analyze_name(name, schema)
             .variants
             .into_iter()
             .next()
-            .and_then(|v| v.tokens.into_iter().next())
+            .map_or_else(Vec::new, |v| v.tokens)
+    }
+
+    /// The first token of a made-up word as the scorer reads it.
+    fn first_token(w: &str) -> Option<Token> {
+        tokens_of(w, Schema::Unknown).into_iter().next()
     }
 
     /// A token pair's shapes never claim less than its similarity.
@@ -1049,11 +1054,7 @@ mod tests {
 
     /// The last token of `name` as an organisation's name reads it.
     fn last_token(name: &str) -> Option<Token> {
-        kordon_text::analyze_name(name, Schema::Organization)
-            .variants
-            .into_iter()
-            .next()
-            .and_then(|v| v.tokens.into_iter().last())
+        tokens_of(name, Schema::Organization).pop()
     }
 
     proptest::proptest! {
