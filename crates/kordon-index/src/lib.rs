@@ -11,7 +11,9 @@
 //! as well, kept by hash: a name made only of common words ("BM Bank JSC",
 //! "DES International Co., Ltd.") is still found when it is asked for as
 //! listed. A query accumulates IDF-weighted hits per party and returns the
-//! top K.
+//! top K; parties that tie (a family of units named after their parent all
+//! share its words) are ordered by how near one of their names comes to the
+//! query's length in words, then by number.
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
@@ -43,6 +45,8 @@ pub struct IndexBuilder {
     /// (key of a whole name ([`whole_name_key`]), party): pairs, not a map
     /// of lists, since nearly every key has one party.
     whole_names: Vec<(u64, u32)>,
+    /// (party, [`name_lengths`] of one of its names).
+    lengths: Vec<(u32, u64)>,
     docs: u32,
 }
 
@@ -63,6 +67,7 @@ impl IndexBuilder {
         }
         self.whole_names
             .extend(name.variants.iter().map(|v| (whole_name_key(v), doc)));
+        self.lengths.push((doc, name_lengths(name)));
     }
 
     /// Merge another builder (built over a disjoint or overlapping set of parties).
@@ -72,6 +77,7 @@ impl IndexBuilder {
             self.postings.entry(term).or_default().extend(list);
         }
         self.whole_names.extend(other.whole_names);
+        self.lengths.extend(other.lengths);
     }
 
     pub fn build(self) -> CandidateIndex {
@@ -101,6 +107,10 @@ impl IndexBuilder {
             postings.push(doc);
         }
         offsets.push(postings.len() as u32);
+        let mut lengths = vec![0u64; self.docs as usize];
+        for (doc, mask) in self.lengths {
+            lengths[doc as usize] |= mask;
+        }
         let bytes = builder.into_inner().unwrap_or_default();
         let terms = Map::new(bytes).unwrap_or_default();
         let mut word_df = WordFrequencies::default();
@@ -119,6 +129,7 @@ impl IndexBuilder {
             whole_names,
             offsets,
             postings,
+            lengths,
             docs: self.docs,
             word_df,
         }
@@ -133,6 +144,9 @@ pub struct CandidateIndex {
     whole_names: Vec<u64>,
     offsets: Vec<u32>,
     postings: Vec<u32>,
+    /// Per party, the lengths of its names ([`name_lengths`]): of parties
+    /// that score alike, one with a name as long as the query's comes first.
+    lengths: Vec<u64>,
     docs: u32,
     /// Document frequency of every whole word: the scorer asks for word
     /// weights many times per query, and a hash lookup of the bare word is far
@@ -152,8 +166,9 @@ struct Accumulator {
     scores: Vec<f32>,
     /// Parties touched, in the order first touched, then scratch.
     touched: Vec<u32>,
-    /// The best parties so far, as keys of score and party, worst on top.
-    ranked: BinaryHeap<Reverse<u64>>,
+    /// The best parties so far, as keys of score, length and party, worst
+    /// on top.
+    ranked: BinaryHeap<Reverse<u128>>,
 }
 
 impl Accumulator {
@@ -191,6 +206,7 @@ impl CandidateIndex {
             + self.whole_names.len() * 8
             + self.offsets.len() * 4
             + self.postings.len() * 4
+            + self.lengths.len() * 8
             + words
     }
 
@@ -212,7 +228,8 @@ impl CandidateIndex {
     }
 
     /// The top `k` parties for a query name, best first; of parties that
-    /// score alike, those numbered first.
+    /// score alike, those with a name nearest the query's length in words,
+    /// then those numbered first.
     pub fn search(&self, query: &AnalyzedName, k: usize) -> Vec<Candidate> {
         self.search_many(std::slice::from_ref(query), k)
     }
@@ -249,7 +266,8 @@ impl CandidateIndex {
         terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         terms.dedup_by(|a, b| a.0 == b.0);
         let max_trigram_df = ((n as f64) * MAX_TRIGRAM_DF_SHARE).max(50.0) as usize;
-        ACCUMULATOR.with_borrow_mut(|acc| self.accumulate(&terms, max_trigram_df, acc, k))
+        let length = queries.iter().fold(0, |m, q| m | name_lengths(q));
+        ACCUMULATOR.with_borrow_mut(|acc| self.accumulate(&terms, max_trigram_df, length, acc, k))
     }
 
     /// Add every term's IDF-weighted hits into `acc` (one slot per party),
@@ -258,6 +276,7 @@ impl CandidateIndex {
         &self,
         terms: &[(u32, f32, bool)],
         max_trigram_df: usize,
+        length: u64,
         acc: &mut Accumulator,
         k: usize,
     ) -> Vec<Candidate> {
@@ -296,31 +315,36 @@ impl CandidateIndex {
                 *slot += add;
             }
         }
-        // The best `k` by score, then by party number: a min-heap of the
-        // best so far, whose worst most parties fail to beat at one
-        // comparison. Scores are positive, so their bits order as they do.
-        let key = |doc: u32, score: f32| (u64::from(score.to_bits()) << 32) | u64::from(!doc);
+        // The best `k` by score, then by how near a name of the party comes
+        // to the query's length, then by party number: a min-heap of the
+        // best so far, whose worst most parties fail to beat on the score
+        // alone. Scores are positive, so their bits order as they do.
+        let key = |doc: u32, score: f32| {
+            let near = 63 - length_gap(length, self.lengths[doc as usize]);
+            (u128::from(score.to_bits()) << 64) | (u128::from(near) << 32) | u128::from(!doc)
+        };
         ranked.clear();
         for &doc in &touched[..len] {
             let score = std::mem::take(&mut scores[doc as usize]);
-            let kept = Reverse(key(doc, score));
             if ranked.len() < k {
-                ranked.push(kept);
+                ranked.push(Reverse(key(doc, score)));
             } else if let Some(mut worst) = ranked.peek_mut() {
-                if kept < *worst {
-                    *worst = kept;
+                if score.to_bits() >= (worst.0 >> 64) as u32 {
+                    let kept = Reverse(key(doc, score));
+                    if kept < *worst {
+                        *worst = kept;
+                    }
                 }
             }
         }
-        let mut out: Vec<Candidate> = ranked
-            .drain()
+        let mut out: Vec<Reverse<u128>> = ranked.drain().collect();
+        out.sort_unstable();
+        out.into_iter()
             .map(|Reverse(key)| Candidate {
                 doc: !(key as u32),
-                score: f32::from_bits((key >> 32) as u32),
+                score: f32::from_bits((key >> 64) as u32),
             })
-            .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        out
+            .collect()
     }
 }
 
@@ -392,6 +416,25 @@ fn variant_terms(v: &NameVariant, indexing: bool, emit: &mut impl FnMut(TermKind
     }
 }
 
+/// The lengths in words (stopwords and legal forms aside, 63 at most) of a
+/// name's variants, as a set of bits. A form cut short of its qualifiers
+/// does not count: "Islamic Revolutionary Guard Corps (IRGC) Aerospace Force"
+/// is a name of seven words, not of four.
+fn name_lengths(name: &AnalyzedName) -> u64 {
+    name.variants
+        .iter()
+        .filter(|v| v.segment != kordon_text::SegmentKind::Short)
+        .fold(0, |m, v| m | 1 << v.core_tokens().count().min(63))
+}
+
+/// How far apart the nearest two lengths of two sets of [`name_lengths`]
+/// are (63 when either is empty).
+fn length_gap(a: u64, b: u64) -> u32 {
+    (0..63)
+        .find(|&d| b & (a << d) != 0 || a & (b << d) != 0)
+        .unwrap_or(63)
+}
+
 /// The key of a variant's whole text: every token, in order. A hash, since
 /// whole names are nearly all distinct and a dictionary of them would cost
 /// far more than eight bytes each; two names sharing a key only bring a
@@ -451,30 +494,43 @@ mod tests {
     }
 
     #[test]
-    fn the_top_k_are_the_best_by_score_then_by_party() {
-        // Parties 3..33 tie on every term of the query; a few score higher
-        // or lower.
-        let mut names = vec!["Harrow Tooling Works", "Harrow Tools", "Harrow Tooling"];
+    fn the_top_k_are_the_best_by_score_then_by_length_then_by_party() {
+        // Parties 2 to 32 tie on every term of the query; the thirty of three
+        // words, as long as the query, come before the one of two.
+        let mut names = vec!["Harrow Tools", "Harrow", "Harrow Tooling"];
         names.extend(std::iter::repeat_n("Harrow Tooling Kent", 30));
-        names.extend(["Harrow", "Tooling Harrowgate", "Harrow Tooling Works"]);
+        names.extend([
+            "Harrow Tooling Works",
+            "Tooling Harrowgate",
+            "Harrow Tooling Works",
+        ]);
         let idx = index(&names);
         let q = analyze_name("Harrow Tooling Works", Schema::Unknown);
         let all = idx.search(&q, names.len());
         let docs = |c: &[Candidate]| c.iter().map(|c| c.doc).collect::<Vec<_>>();
-        assert!(all
-            .windows(2)
-            .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].doc < w[1].doc)));
         for k in 1..names.len() {
             assert_eq!(docs(&idx.search(&q, k)), docs(&all[..k]), "k = {k}");
         }
         // Asked as listed, both parties of that name come first.
-        assert_eq!(docs(&all[..2]), [0, 35]);
-        // Of the thirty that tie, the first five by number.
+        assert_eq!(docs(&all[..2]), [33, 35]);
         let tied: Vec<u32> = all
             .iter()
-            .filter(|c| c.score == all[4].score)
+            .filter(|c| c.score == all[2].score)
             .map(|c| c.doc)
             .collect();
-        assert!(tied.len() >= 30, "{tied:?}");
+        let mut expected: Vec<u32> = (3..33).collect();
+        expected.push(2);
+        assert_eq!(tied, expected);
+        assert!(all[2..].windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn name_lengths_meet_at_their_nearest() {
+        let lengths = |n: &str| name_lengths(&analyze_name(n, Schema::Organization));
+        let irgc = lengths("Islamic Revolutionary Guard Corps (IRGC) Aerospace Force");
+        assert_eq!(irgc.count_ones(), 1, "{irgc:b}");
+        assert_eq!(length_gap(lengths("Guard Corps"), irgc), 5);
+        assert_eq!(length_gap(irgc | lengths("IRGC"), lengths("Corps")), 0);
+        assert_eq!(length_gap(0, irgc), 63);
     }
 }
