@@ -84,6 +84,11 @@ mod tests {
         assert_eq!(country_code("China"), Some("CN"));
         assert_eq!(country_code("Hong Kong"), Some("HK"));
         assert_eq!(country_code("Atlantis"), None);
+        // A country's own name, as firms write it in theirs.
+        assert_eq!(country_code("Deutschland"), Some("DE"));
+        assert_eq!(country_code("ESPAÑA"), Some("ES"));
+        assert_eq!(country_code("espana"), Some("ES"));
+        assert_eq!(country_code("Polska"), Some("PL"));
         assert_eq!(country_name("de"), Some("Germany"));
     }
 }
