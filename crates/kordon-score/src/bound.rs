@@ -563,18 +563,23 @@ impl PartyBounds {
             .map(|(&token, &letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
+            use std::collections::hash_map::Entry;
             let row = &mut pw[pj * qn..(pj + 1) * qn];
             let key = e.tokens.number(pj).map(|n| (n, places));
-            if let (Some(known), Some(key)) = (known.as_deref_mut(), key) {
-                if let Some(&start) = known.starts.get(&key) {
-                    row.copy_from_slice(&known.rows[start as usize..start as usize + qn]);
-                    continue;
+            let Some((known, key)) = known.as_deref_mut().zip(key) else {
+                token_row(&q_shapes, pt, places, row);
+                continue;
+            };
+            match known.starts.entry(key) {
+                Entry::Occupied(start) => {
+                    let start = *start.get() as usize;
+                    row.copy_from_slice(&known.rows[start..start + qn]);
                 }
-                token_row(&q_shapes, pt, places, row);
-                known.starts.insert(key, known.rows.len() as u32);
-                known.rows.extend_from_slice(row);
-            } else {
-                token_row(&q_shapes, pt, places, row);
+                Entry::Vacant(slot) => {
+                    token_row(&q_shapes, pt, places, row);
+                    slot.insert(known.rows.len() as u32);
+                    known.rows.extend_from_slice(row);
+                }
             }
         }
 

@@ -1682,30 +1682,29 @@ impl TokenTable {
 fn country_cut(name: &AnalyzedName) -> Option<Vec<&str>> {
     let first = |kind: SegmentKind| name.variants.iter().find(|v| v.segment == kind);
     let (main, short) = (first(SegmentKind::Main)?, first(SegmentKind::Short)?);
-    let cut: Vec<&Token> = main
+    let cut = main
         .tokens
         .iter()
-        .filter(|t| !short.tokens.iter().any(|s| s.text == t.text))
-        .collect();
+        .filter(|t| !short.tokens.iter().any(|s| s.text == t.text));
     // Words only, and all of them one country: "(AO …)" is a legal form,
     // not Angola, and "… and Security" is not Andorra.
-    let words: Vec<&str> = cut.iter().map(|t| t.text.as_str()).collect();
-    let country = !cut.is_empty()
-        && cut.iter().all(|t| t.class == TokenClass::Word)
-        && kordon_model::country_code(&words.join(" ")).is_some();
+    if !cut.clone().all(|t| t.class == TokenClass::Word) {
+        return None;
+    }
+    let words: Vec<&str> = cut.map(|t| t.text.as_str()).collect();
+    let country = !words.is_empty() && kordon_model::country_code(&words.join(" ")).is_some();
     country.then_some(words)
 }
 
 /// Whether both variants have a legal form and no form of one is a form of
 /// the other (spelt otherwise, as "Ltd" and "Limited").
 fn other_legal_forms(a: &NameVariant, b: &NameVariant) -> bool {
-    fn forms(v: &NameVariant) -> impl Iterator<Item = &Token> + Clone {
+    fn forms(v: &NameVariant) -> impl Iterator<Item = &Token> {
         v.tokens.iter().filter(|t| t.class == TokenClass::LegalForm)
     }
-    let (mut fa, fb) = (forms(a).peekable(), forms(b));
-    fa.peek().is_some()
-        && fb.clone().next().is_some()
-        && !fa.any(|x| fb.clone().any(|y| legal_form_similarity(x, y) >= 1.0))
+    forms(a).next().is_some()
+        && forms(b).next().is_some()
+        && !forms(a).any(|x| forms(b).any(|y| legal_form_similarity(x, y) >= 1.0))
 }
 
 /// Highest score of a variant pair that ignores a qualifier of a name when both

@@ -4,11 +4,11 @@
 //! [`PartyScreener::build`] analyses every name of every entity once (in
 //! parallel), builds the candidate index, numbers the distinct tokens of all
 //! entities together (so that a query bounds each listed token once), and
-//! groups entities that list the same names (one entity on several lists). [`PartyScreener::screen`]
-//! retrieves the best candidates from the index (plus any entity sharing an
-//! identifier with the query), scores each with `kordon_score` (each group's
-//! names once), and returns those at or above the threshold, best first,
-//! each with its explanation.
+//! groups entities that list the same names (one entity on several lists).
+//! [`PartyScreener::screen`] retrieves the best candidates from the index
+//! (plus any entity sharing an identifier with the query), scores each with
+//! `kordon_score` (each group's names once), and returns those at or above
+//! the threshold, best first, each with its explanation.
 //!
 //! The [`bench`] helpers measure latency and throughput for `kordon bench screen`.
 
