@@ -46,6 +46,14 @@ pub(crate) struct QueryOutline {
     /// Runs of two words written together, their consonant skeleton, and the
     /// ids of their tokens: the runs read across scripts.
     joined_pairs: Vec<(String, String, [u32; 2])>,
+    /// Ids of the words that may read as a run of party words: as an
+    /// acronym of it (their shape allows), as it written together (five
+    /// letters or more), or both.
+    readers: Vec<(usize, bool, bool)>,
+    /// First letters of those readers, as acronyms and as joined words
+    /// (see [`letter_bit`]).
+    acronym_letters: u64,
+    joined_letters: u64,
 }
 
 impl QueryOutline {
@@ -82,8 +90,43 @@ impl QueryOutline {
         }
         runs.concept.sort_unstable();
         runs.concept.dedup();
+        let tokens = table.tokens(|_| name);
+        for (qi, t) in tokens.iter().enumerate() {
+            let (acr, joined) = (acronym_shaped(t), t.text.len() >= 5);
+            if t.class != TokenClass::Word || !(acr || joined) {
+                continue;
+            }
+            runs.readers.push((qi, acr, joined));
+            let letter = t.text.as_bytes().first().map_or(0, |&c| letter_bit(c));
+            if acr {
+                runs.acronym_letters |= letter;
+            }
+            if joined {
+                runs.joined_letters |= letter;
+            }
+        }
         runs
     }
+}
+
+/// A letter's bit in a set of first letters. Bytes share a bit modulo 64:
+/// sharing only makes the set say yes more often, which the exact test
+/// after it corrects.
+fn letter_bit(c: u8) -> u64 {
+    1 << (c & 63)
+}
+
+/// The set of first letters of a token's acronym readings ("Plant" gives p
+/// and z): the first byte of its initials and each byte after a `|`.
+fn acronym_letters(t: &Token) -> u64 {
+    let b = t.initials.as_bytes();
+    let mut set = b.first().map_or(0, |&c| letter_bit(c));
+    for w in b.windows(2) {
+        if w[0] == b'|' {
+            set |= letter_bit(w[1]);
+        }
+    }
+    set
 }
 
 /// Positions of the tokens of `tokens` that lie inside a run of words
@@ -329,7 +372,7 @@ fn acronym_shaped(t: &Token) -> bool {
 /// per token rather than once per pair.
 struct Shape<'t> {
     token: &'t Token,
-    letters: Spellings,
+    letters: &'t Spellings,
 }
 
 /// Length, letter set and letter counts of an ASCII word. Letters share a
@@ -359,7 +402,7 @@ impl Letters {
         }
     }
 
-    /// For tokens whose spelling is never compared (see [`Shape::of`]).
+    /// For tokens whose spelling is never compared (see [`Spellings::of`]).
     const NONE: Letters = Letters {
         len: 0,
         mask: 0,
@@ -451,13 +494,6 @@ impl Spellings {
 }
 
 impl<'t> Shape<'t> {
-    fn of(token: &'t Token) -> Shape<'t> {
-        Shape {
-            token,
-            letters: Spellings::of(token),
-        }
-    }
-
     /// Whether the two tokens' similarity within one script is surely 0: two
     /// words or generic words, not equal, not one concept or one name in two
     /// spellings, whose spellings, and romanised spellings where the
@@ -560,7 +596,7 @@ impl PartyBounds {
         let q_shapes: SmallVec<[Shape; 16]> = q_tokens
             .iter()
             .zip(&q.outline.spellings)
-            .map(|(&token, &letters)| Shape { token, letters })
+            .map(|(&token, letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
             use std::collections::hash_map::Entry;
@@ -631,20 +667,13 @@ impl PartyBounds {
         // run of party words. Both readings open with the word's first
         // letter (as an initial, or as the run's first letter), so the party's
         // runs are walked only from words that start with one.
-        let readers: SmallVec<[(usize, bool, bool); 8]> = q_tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.class == TokenClass::Word)
-            .map(|(qi, t)| (qi, acronym_shaped(t), t.text.len() >= 5))
-            .filter(|(_, acr, joined)| *acr || *joined)
-            .collect();
+        let readers = &q.outline.readers;
         let first = |s: &str| s.as_bytes().first().copied();
+        // Sets of first letters tell most tokens apart without a reader each.
         let opens = |t: &Token| {
-            readers.iter().any(|&(qi, acr, joined)| {
-                let word = first(&q_tokens[qi].text);
-                (acr && word.is_some_and(|c| t.acronym_opens_with(c)))
-                    || (joined && first(&t.text) == word)
-            })
+            q.outline.joined_letters & first(&t.text).map_or(0, letter_bit) != 0
+                || (q.outline.acronym_letters != 0
+                    && q.outline.acronym_letters & acronym_letters(t) != 0)
         };
         let openers: SmallVec<[bool; 32]> = p_tokens.iter().map(|t| opens(t)).collect();
         if openers.contains(&true) {
@@ -662,7 +691,7 @@ impl PartyBounds {
                             continue;
                         }
                         let t = &v.tokens[k];
-                        for &(qi, acr, joined) in &readers {
+                        for &(qi, acr, joined) in readers {
                             let word = &q_tokens[qi].text;
                             if acr && first(word).is_some_and(|c| t.acronym_opens_with(c)) {
                                 acronym_runs_from(&v.tokens, k, |initials, run| {
@@ -705,8 +734,15 @@ impl PartyBounds {
             pw_across.clone_from(&pw);
             across_q.clone_from(&readings_q);
             across_p.clone_from(&readings_p);
+            // Only the variants compared across scripts read these bounds,
+            // and their tokens alone can give them: a party's other
+            // aliases, often most of its tokens, are skipped.
+            let crossed = crossed_tokens(q, e, &lenient, pn);
             let labials = lenient.iter().any(|l| l.arabic_labials);
             for (pj, pt) in p_tokens.iter().enumerate() {
+                if !crossed[pj] {
+                    continue;
+                }
                 for (qi, qt) in q_tokens.iter().enumerate() {
                     let mut s = skeleton_similarity(qt, pt);
                     if labials
@@ -729,7 +765,7 @@ impl PartyBounds {
                 .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
                 .collect();
             for (pj, pt) in p_tokens.iter().enumerate() {
-                if pt.class == TokenClass::Word && pt.text.len() >= 5 {
+                if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
                     let w = Spelling::of(pt);
                     for ((_, _, ids), pair) in q.outline.joined_pairs.iter().zip(&pairs) {
                         if joined_reads_across(pair, pt, &w) {
@@ -756,7 +792,10 @@ impl PartyBounds {
                     let variants = e.tokens.name_variants(n);
                     let first_variant = variants.start;
                     for vi in variants {
-                        let (_, vid) = e.tokens.variant(vi);
+                        let (info, vid) = e.tokens.variant(vi);
+                        if !crosses(q, info) {
+                            continue;
+                        }
                         let v = &name.variants[vi - first_variant];
                         for k in 1..v.tokens.len() {
                             if joins(&v.tokens[k - 1]) && joins(&v.tokens[k]) {
@@ -776,7 +815,7 @@ impl PartyBounds {
                 let open = |q: &Readings, p: &Readings, qi: usize, (a, b): (u32, u32)| {
                     q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
                 };
-                let (mut j, mut skeleton) = (SmallString::default(), String::new());
+                let (mut j, mut skeleton) = (String::new(), String::new());
                 for &(a, b) in &runs {
                     let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                     if !long_words
@@ -878,11 +917,50 @@ impl PartyBounds {
     }
 }
 
+/// Whether each of `e`'s tokens (by id) is in a variant that the scorer
+/// compares across scripts with some variant of `q`: a variant of a name
+/// read leniently (`lenient`, by name) whose transliteration differs from
+/// the query variant's.
+fn crossed_tokens(
+    q: &PreparedQuery,
+    e: &PreparedEntity,
+    lenient: &[crate::names::Leniency],
+    pn: usize,
+) -> SmallVec<[bool; 32]> {
+    let mut crossed: SmallVec<[bool; 32]> = smallvec::smallvec![false; pn];
+    for (n, l) in lenient.iter().enumerate() {
+        if !l.skeletons {
+            continue;
+        }
+        for vi in e.tokens.name_variants(n) {
+            let (info, vid) = e.tokens.variant(vi);
+            if crosses(q, info) {
+                vid.iter().for_each(|&id| crossed[id as usize] = true);
+            }
+        }
+    }
+    crossed
+}
+
+/// Whether some variant of `q` differs in transliteration from the party
+/// variant `info`: the scorer's test for comparing across scripts, once
+/// the names are read leniently.
+fn crosses(q: &PreparedQuery, info: &crate::names::VariantInfo) -> bool {
+    q.analyzed
+        .variants
+        .iter()
+        .any(|v| v.transliterated != info.transliterated)
+}
+
 /// The bounds of party token `pt` against each query token (`q_shapes`),
 /// one token to one token, into `row` (all 0 on entry). Most pairs are two
 /// unrelated words, told apart by their letters alone.
 fn token_row(q_shapes: &[Shape], pt: &Token, places: bool, row: &mut [f64]) {
-    let p_shape = Shape::of(pt);
+    let letters = Spellings::of(pt);
+    let p_shape = Shape {
+        token: pt,
+        letters: &letters,
+    };
     for (cell, q_shape) in row.iter_mut().zip(q_shapes) {
         let qt = q_shape.token;
         if places
@@ -1018,7 +1096,15 @@ mod tests {
     /// A token pair's shapes never claim less than its similarity.
     fn check_tokens(a: &Token, b: &Token) {
         let exact = crate::names::token_similarity(a, b, false).0;
-        let (sa, sb) = (Shape::of(a), Shape::of(b));
+        let (la, lb) = (Spellings::of(a), Spellings::of(b));
+        let sa = Shape {
+            token: a,
+            letters: &la,
+        };
+        let sb = Shape {
+            token: b,
+            letters: &lb,
+        };
         assert!(
             sa.ceiling(&sb) >= exact,
             "{:?} ~ {:?}: ceiling {} below {exact}",

@@ -1118,8 +1118,11 @@ const PLACE_ADJECTIVE_ENDINGS: &str = include_str!("../data/place_adjective_endi
 /// adjective ending.
 pub(crate) fn is_place_adjective(long: &str, stem: &str) -> bool {
     static ENDINGS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    // The first byte rules out nearly every pair before a comparison call:
+    // the bounds ask this of most word pairs.
     stem.len() >= 4
         && long.len() > stem.len()
+        && long.as_bytes()[0] == stem.as_bytes()[0]
         && long.strip_prefix(stem).is_some_and(|ending| {
             ENDINGS
                 .get_or_init(|| {
