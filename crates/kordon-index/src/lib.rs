@@ -292,26 +292,30 @@ impl CandidateIndex {
             ranked,
         } = acc;
         // Whether a party is touched for the first time is a coin toss per
-        // posting: `touched` is written at every posting and its length
+        // posting: `seen` is written at every posting and its length
         // advanced only for new parties, which costs no mispredicted branch.
-        let mut len = 0;
-        for &(term, weight, trigram) in terms {
+        let lists = terms.iter().filter_map(|&(term, weight, trigram)| {
             let list = self.postings(term);
-            if list.is_empty() {
-                continue;
-            }
-            if trigram && list.len() > max_trigram_df {
-                continue;
-            }
+            // Trigrams common to many parties are left out.
+            let skip = list.is_empty() || (trigram && list.len() > max_trigram_df);
+            (!skip).then_some((list, weight))
+        });
+        // Sized once, and both read through plain slices, whose bounds stay
+        // in registers over the postings rather than being reloaded at each.
+        let most = lists.clone().map(|(list, _)| list.len()).sum::<usize>();
+        if touched.len() < most {
+            touched.resize(most, 0);
+        }
+        let (slots, seen) = (&mut scores[..n], &mut touched[..most]);
+        let mut len = 0;
+        for (list, weight) in lists {
             let idf = ((n as f32) / (list.len() as f32)).ln() + 1.0;
             let add = weight * idf;
-            if touched.len() < len + list.len() {
-                touched.resize(len + list.len(), 0);
-            }
             for &doc in list {
-                let slot = &mut scores[doc as usize];
-                touched[len] = doc;
-                len += usize::from(*slot == 0.0);
+                let slot = &mut slots[doc as usize];
+                seen[len] = doc;
+                // Scores are sums of positive weights: zero bits mean untouched.
+                len += usize::from(slot.to_bits() == 0);
                 *slot += add;
             }
         }
@@ -324,17 +328,24 @@ impl CandidateIndex {
             (u128::from(score.to_bits()) << 64) | (u128::from(near) << 32) | u128::from(!doc)
         };
         ranked.clear();
-        for &doc in &touched[..len] {
-            let score = std::mem::take(&mut scores[doc as usize]);
+        // The score bits of the worst kept party, once `k` are kept.
+        let worst_score = |ranked: &BinaryHeap<Reverse<u128>>| {
+            ranked.peek().map_or(0, |worst| (worst.0 >> 64) as u32)
+        };
+        let mut floor = 0;
+        for &doc in &seen[..len] {
+            let score = std::mem::take(&mut slots[doc as usize]);
             if ranked.len() < k {
                 ranked.push(Reverse(key(doc, score)));
-            } else if let Some(mut worst) = ranked.peek_mut() {
-                if score.to_bits() >= (worst.0 >> 64) as u32 {
-                    let kept = Reverse(key(doc, score));
+                floor = worst_score(ranked);
+            } else if score.to_bits() >= floor {
+                let kept = Reverse(key(doc, score));
+                if let Some(mut worst) = ranked.peek_mut() {
                     if kept < *worst {
                         *worst = kept;
                     }
                 }
+                floor = worst_score(ranked);
             }
         }
         let mut out: Vec<Reverse<u128>> = ranked.drain().collect();
