@@ -569,13 +569,16 @@ pub(crate) struct PartyBounds {
 
 impl PartyBounds {
     /// Bounds of `q` (whose variants' token weights are `q_weights`) against
-    /// every name of `e` under `schema`.
+    /// every name of `e` under `schema`. Bounds below `floor` may be looser:
+    /// when one bound for the whole party falls below it, every name and
+    /// pair gets that bound.
     pub(crate) fn new(
         q: &PreparedQuery,
         q_weights: &[TokenNumbers],
         e: &PreparedEntity,
         schema: Schema,
         mut known: Option<&mut TokenPairBounds>,
+        floor: f64,
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
@@ -842,12 +845,81 @@ impl PartyBounds {
             }
         }
 
-        let c_weights = e.tokens.weights();
         let mut bounds = PartyBounds {
             names: SmallVec::new(),
             pairs: SmallVec::new(),
             starts: SmallVec::new(),
         };
+        // One bound for the whole party first: each query token at its best
+        // partner among all the party's tokens, either way of reading, and
+        // the party's side taken as wholly covered. It is above every pair's
+        // bound, and most candidates fall below the floor on it before their
+        // variant pairs are bounded one by one.
+        let matrices: &[&[f64]] = if across { &[&pw, &pw_across] } else { &[&pw] };
+        let readings: &[&Readings] = if across {
+            &[&readings_q, &across_q]
+        } else {
+            &[&readings_q]
+        };
+        let whole = || -> f64 {
+            let best: Readings = (0..qn)
+                .map(|qi| {
+                    let read = readings.iter().fold(0.0, |m: f64, r| m.max(r[qi]));
+                    matrices.iter().fold(read, |m, cells| {
+                        (0..pn).fold(m, |m, pj| m.max(cells[pj * qn + qi]))
+                    })
+                })
+                .collect();
+            let aligned = q_weights
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| {
+                    let ids = q.tokens.variant(i).1;
+                    cover(w.iter().copied(), ids.iter().map(|&qi| best[qi as usize]))
+                })
+                .map(|a| coverage_score(a, 1.0, schema))
+                .fold(0.0, f64::max);
+            aligned + SLACK
+        };
+        let whole = if floor > f64::NEG_INFINITY {
+            whole()
+        } else {
+            f64::INFINITY
+        };
+        if whole < floor {
+            let joined = e
+                .names
+                .iter()
+                .enumerate()
+                .fold(0.0, |m: f64, (n, (name, _))| {
+                    let variants = e.tokens.name_variants(n);
+                    let first_variant = variants.start;
+                    variants.fold(m, |m, vi| {
+                        let info = e.tokens.variant(vi).0;
+                        q.analyzed
+                            .variants
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| q.tokens.variant(*i).0.joined.may_score(&info.joined))
+                            .fold(m, |m, (_, va)| {
+                                m.max(joined_score(va, &name.variants[vi - first_variant]))
+                            })
+                    })
+                });
+            let b = whole.max(joined + SLACK);
+            if b < floor {
+                for n in 0..e.names.len() {
+                    bounds.starts.push(bounds.pairs.len());
+                    let pairs = e.tokens.name_variants(n).len() * q.analyzed.variants.len();
+                    bounds.pairs.extend(std::iter::repeat_n(b, pairs));
+                    bounds.names.push(b);
+                }
+                bounds.starts.push(bounds.pairs.len());
+                MATRICES.set((pw, pw_across));
+                return bounds;
+            }
+        }
+        let c_weights = e.tokens.weights();
         for (n, (name, _)) in e.names.iter().enumerate() {
             bounds.starts.push(bounds.pairs.len());
             let variants = e.tokens.name_variants(n);
@@ -1033,11 +1105,18 @@ mod tests {
     }
 
     /// Every variant pair's exact score (each scored alone through the
-    /// pruning hook) is at most its bound.
+    /// pruning hook) is at most its bound: the bound of the pair and, as a
+    /// floor above every score forces, the bound of the whole party.
     fn check_pairs(q: &PreparedQuery, e: &PreparedEntity, schema: Schema) {
+        for floor in [f64::NEG_INFINITY, 2.0] {
+            check_pairs_under(q, e, schema, floor);
+        }
+    }
+
+    fn check_pairs_under(q: &PreparedQuery, e: &PreparedEntity, schema: Schema, floor: f64) {
         let q_weights = q.tokens.variant_weights();
         SimilarityCache::with(q.tokens.distinct(), e.tokens.distinct(), |cache| {
-            let bounds = PartyBounds::new(q, &q_weights, e, schema, None);
+            let bounds = PartyBounds::new(q, &q_weights, e, schema, None, floor);
             for (n, (name, _)) in e.names.iter().enumerate() {
                 let pairs = bounds.pairs(n);
                 for k in 0..pairs.len() {
@@ -1056,7 +1135,7 @@ mod tests {
                     .map_or(0.0, |b| b.0);
                     assert!(
                         exact <= pairs[k],
-                        "{:?} ~ {:?} pair {k}: score {exact} above bound {}",
+                        "{:?} ~ {:?} pair {k}: score {exact} above bound {} (floor {floor})",
                         q.name,
                         name.original,
                         pairs[k]
@@ -1294,17 +1373,25 @@ mod tests {
             .step_by(5)
             .flat_map(|q| [q.clone(), PreparedQuery::new(&q.name, None, &[], None, &[])]);
         let mut kept = 0;
-        for q in queries {
+        // Under a floor, many parties are bounded whole before their pairs
+        // are: what is kept for the next must be the same.
+        for (q, floor) in queries.flat_map(|q| [(q.clone(), f64::NEG_INFINITY), (q, 0.8)]) {
             let mut known = TokenPairBounds::default();
             for (e, numbered) in plain.iter().zip(&numbered) {
                 let schema = q.schema.unwrap_or(e.schema);
-                let fresh = PartyBounds::new(&q, &q.variant_weights, e, schema, None);
-                let again =
-                    PartyBounds::new(&q, &q.variant_weights, numbered, schema, Some(&mut known));
+                let fresh = PartyBounds::new(&q, &q.variant_weights, e, schema, None, floor);
+                let again = PartyBounds::new(
+                    &q,
+                    &q.variant_weights,
+                    numbered,
+                    schema,
+                    Some(&mut known),
+                    floor,
+                );
                 assert_eq!(
                     (&fresh.names, &fresh.pairs),
                     (&again.names, &again.pairs),
-                    "{:?} against {:?}",
+                    "{:?} against {:?} (floor {floor})",
                     q.name,
                     e.names[0].0.original
                 );
@@ -1324,7 +1411,17 @@ mod tests {
         let mut known = TokenPairBounds::default();
         let bounds: Vec<f64> = parties
             .iter()
-            .map(|e| PartyBounds::new(&q, &q.variant_weights, e, e.schema, Some(&mut known)).best())
+            .map(|e| {
+                let bounds = PartyBounds::new(
+                    &q,
+                    &q.variant_weights,
+                    e,
+                    e.schema,
+                    Some(&mut known),
+                    f64::NEG_INFINITY,
+                );
+                bounds.best()
+            })
             .collect();
         assert!(bounds[1] >= score_entity(&q, &parties[1], &UniformWeights).score);
         assert!(bounds[1] > 0.9, "{bounds:?}");

@@ -426,7 +426,7 @@ fn best_name(
     pairs: Option<&mut bound::TokenPairBounds>,
 ) -> NameOutcome {
     let q_weights = &q.variant_weights;
-    let bounds = bound::PartyBounds::new(q, q_weights, e, effective, pairs);
+    let bounds = bound::PartyBounds::new(q, q_weights, e, effective, pairs, name_floor);
     if bounds.best() < name_floor {
         return NameOutcome::Below;
     }
