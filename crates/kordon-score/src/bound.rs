@@ -238,6 +238,89 @@ fn spell_runs_from<'t>(
     }
 }
 
+/// The runs [`acronym_runs_from`] gives from `start` whose initials spell
+/// `word`, in any reading of their words: the readings are tried letter by
+/// letter, so a run is left as soon as its initials leave the word.
+fn acronym_runs_spelling(
+    tokens: &[Token],
+    start: usize,
+    word: &str,
+    f: &mut impl FnMut(Range<usize>),
+) {
+    if matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
+        spell_from(tokens, start, start, 0, 0, word, f);
+    }
+}
+
+/// [`acronym_runs_spelling`] from position `end`, with `spelled` letters of
+/// `word` spelled by `words` words so far.
+fn spell_from(
+    tokens: &[Token],
+    start: usize,
+    end: usize,
+    spelled: usize,
+    words: usize,
+    word: &str,
+    f: &mut impl FnMut(Range<usize>),
+) {
+    for (end, t) in tokens.iter().enumerate().skip(end) {
+        match t.class {
+            TokenClass::Word | TokenClass::Generic => {
+                for reading in t.acronym_readings() {
+                    let Some(rest) = word[spelled..].strip_prefix(reading) else {
+                        continue;
+                    };
+                    let spelled = word.len() - rest.len();
+                    if words >= 1 && rest.is_empty() {
+                        f(start..end + 1);
+                    }
+                    // As the full walk: no run goes on past six letters.
+                    if spelled < 6 {
+                        spell_from(tokens, start, end + 1, spelled, words + 1, word, f);
+                    }
+                }
+                return;
+            }
+            TokenClass::Stopword => {}
+            _ => return,
+        }
+    }
+}
+
+/// The runs [`joined_runs_from`] gives from `start` that
+/// [`joined_reads`] reads as `word`: only runs of a length it can read
+/// are spelled out.
+fn joined_runs_reading(
+    tokens: &[Token],
+    start: usize,
+    word: &Token,
+    mut f: impl FnMut(Range<usize>),
+) {
+    let lw = word.text.len();
+    let (mut lj, mut joined) = (0, SmallString::default());
+    for (end, t) in tokens.iter().enumerate().skip(start).take(3) {
+        if !joins(t) {
+            break;
+        }
+        lj += t.text.len();
+        if lj > lw + 2 {
+            break;
+        }
+        if end > start && lj + 1 >= lw {
+            if joined.len() < lj - t.text.len() {
+                joined.clear();
+                tokens[start..end]
+                    .iter()
+                    .for_each(|t| joined.push_str(&t.text));
+            }
+            joined.push_str(&t.text);
+            if joined_reads(&joined, word) {
+                f(start..end + 1);
+            }
+        }
+    }
+}
+
 /// Every run of two or three words the joined-words pass may read as one
 /// word, with the positions it covers.
 fn joined_runs(tokens: &[Token], mut f: impl FnMut(&str, Range<usize>)) {
@@ -697,23 +780,19 @@ impl PartyBounds {
                         for &(qi, acr, joined) in readers {
                             let word = &q_tokens[qi].text;
                             if acr && first(word).is_some_and(|c| t.acronym_opens_with(c)) {
-                                acronym_runs_from(&v.tokens, k, |initials, run| {
-                                    if initials == word.as_str() {
-                                        raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
-                                        vid[run].iter().for_each(|&id| {
-                                            raise(&mut readings_p[id as usize], ACRONYM_SIMILARITY)
-                                        });
-                                    }
+                                acronym_runs_spelling(&v.tokens, k, word, &mut |run| {
+                                    raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
+                                    vid[run].iter().for_each(|&id| {
+                                        raise(&mut readings_p[id as usize], ACRONYM_SIMILARITY)
+                                    });
                                 });
                             }
                             if joined && first(&t.text) == first(word) {
-                                joined_runs_from(&v.tokens, k, |j, run| {
-                                    if joined_reads(j, q_tokens[qi]) {
-                                        readings_q[qi] = 1.0;
-                                        vid[run]
-                                            .iter()
-                                            .for_each(|&id| readings_p[id as usize] = 1.0);
-                                    }
+                                joined_runs_reading(&v.tokens, k, q_tokens[qi], |run| {
+                                    readings_q[qi] = 1.0;
+                                    vid[run]
+                                        .iter()
+                                        .for_each(|&id| readings_p[id as usize] = 1.0);
                                 });
                             }
                         }
