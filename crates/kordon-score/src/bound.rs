@@ -14,15 +14,15 @@
 //! bound against the exact score on the shared pair files.
 
 use crate::names::{
-    coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor, joined_ratio, joined_score,
-    joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance, letters_absent,
-    segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
+    acronym_run_ends, coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor,
+    joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance,
+    letters_absent, segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
     ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
 use kordon_text::TokenText as SmallString;
-use kordon_text::{AnalyzedName, Token, TokenClass};
+use kordon_text::{AnalyzedName, NameVariant, Token, TokenClass};
 use smallvec::SmallVec;
 use std::ops::Range;
 
@@ -238,58 +238,10 @@ fn spell_runs_from<'t>(
     }
 }
 
-/// The runs [`acronym_runs_from`] gives from `start` whose initials spell
-/// `word`, in any reading of their words: the readings are tried letter by
-/// letter, so a run is left as soon as its initials leave the word.
-fn acronym_runs_spelling(
-    tokens: &[Token],
-    start: usize,
-    word: &str,
-    f: &mut impl FnMut(Range<usize>),
-) {
-    if matches!(tokens[start].class, TokenClass::Word | TokenClass::Generic) {
-        spell_from(tokens, start, start, 0, 0, word, f);
-    }
-}
-
-/// [`acronym_runs_spelling`] from position `end`, with `spelled` letters of
-/// `word` spelled by `words` words so far.
-fn spell_from(
-    tokens: &[Token],
-    start: usize,
-    end: usize,
-    spelled: usize,
-    words: usize,
-    word: &str,
-    f: &mut impl FnMut(Range<usize>),
-) {
-    for (end, t) in tokens.iter().enumerate().skip(end) {
-        match t.class {
-            TokenClass::Word | TokenClass::Generic => {
-                for reading in t.acronym_readings() {
-                    let Some(rest) = word[spelled..].strip_prefix(reading) else {
-                        continue;
-                    };
-                    let spelled = word.len() - rest.len();
-                    if words >= 1 && rest.is_empty() {
-                        f(start..end + 1);
-                    }
-                    // As the full walk: no run goes on past six letters.
-                    if spelled < 6 {
-                        spell_from(tokens, start, end + 1, spelled, words + 1, word, f);
-                    }
-                }
-                return;
-            }
-            TokenClass::Stopword => {}
-            _ => return,
-        }
-    }
-}
-
 /// The runs [`joined_runs_from`] gives from `start` that
-/// [`joined_reads`] reads as `word`: only runs of a length it can read
-/// are spelled out.
+/// [`joined_reads`] reads as `word`. Lengths are summed first, and a run's
+/// text is written only once it is long enough to read: most runs never
+/// are (1% of a screen's instructions against writing every run).
 fn joined_runs_reading(
     tokens: &[Token],
     start: usize,
@@ -307,8 +259,7 @@ fn joined_runs_reading(
             break;
         }
         if end > start && lj + 1 >= lw {
-            if joined.len() < lj - t.text.len() {
-                joined.clear();
+            if joined.is_empty() {
                 tokens[start..end]
                     .iter()
                     .for_each(|t| joined.push_str(&t.text));
@@ -779,13 +730,24 @@ impl PartyBounds {
                         let t = &v.tokens[k];
                         for &(qi, acr, joined) in readers {
                             let word = &q_tokens[qi].text;
-                            if acr && first(word).is_some_and(|c| t.acronym_opens_with(c)) {
-                                acronym_runs_spelling(&v.tokens, k, word, &mut |run| {
-                                    raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
-                                    vid[run].iter().for_each(|&id| {
-                                        raise(&mut readings_p[id as usize], ACRONYM_SIMILARITY)
-                                    });
-                                });
+                            if acr
+                                && matches!(t.class, TokenClass::Word | TokenClass::Generic)
+                                && first(word).is_some_and(|c| t.acronym_opens_with(c))
+                            {
+                                // The scorer's own walk, every run it may take.
+                                acronym_run_ends(
+                                    word,
+                                    &v.tokens,
+                                    k,
+                                    |_| false,
+                                    |end| {
+                                        raise(&mut readings_q[qi], ACRONYM_SIMILARITY);
+                                        vid[k..end].iter().for_each(|&id| {
+                                            raise(&mut readings_p[id as usize], ACRONYM_SIMILARITY)
+                                        });
+                                        true
+                                    },
+                                );
                             }
                             if joined && first(&t.text) == first(word) {
                                 joined_runs_reading(&v.tokens, k, q_tokens[qi], |run| {
@@ -931,16 +893,17 @@ impl PartyBounds {
         };
         // One bound for the whole party first: each query token at its best
         // partner among all the party's tokens, either way of reading, and
-        // the party's side taken as wholly covered. It is above every pair's
-        // bound, and most candidates fall below the floor on it before their
-        // variant pairs are bounded one by one.
-        let matrices: &[&[f64]] = if across { &[&pw, &pw_across] } else { &[&pw] };
-        let readings: &[&Readings] = if across {
-            &[&readings_q, &across_q]
-        } else {
-            &[&readings_q]
-        };
-        let whole = || -> f64 {
+        // the party's side taken as wholly covered; and the best score of
+        // words written together. It is above every pair's bound, and most
+        // candidates fall below the floor on it before their variant pairs
+        // are bounded one by one.
+        if floor > f64::NEG_INFINITY {
+            let matrices: &[&[f64]] = if across { &[&pw, &pw_across] } else { &[&pw] };
+            let readings: &[&Readings] = if across {
+                &[&readings_q, &across_q]
+            } else {
+                &[&readings_q]
+            };
             let best: Readings = (0..qn)
                 .map(|qi| {
                     let read = readings.iter().fold(0.0, |m: f64, r| m.max(r[qi]));
@@ -958,40 +921,28 @@ impl PartyBounds {
                 })
                 .map(|a| coverage_score(a, 1.0, schema))
                 .fold(0.0, f64::max);
-            aligned + SLACK
-        };
-        let whole = if floor > f64::NEG_INFINITY {
-            whole()
-        } else {
-            f64::INFINITY
-        };
-        if whole < floor {
-            let joined = e
-                .names
-                .iter()
-                .enumerate()
-                .fold(0.0, |m: f64, (n, (name, _))| {
+            let mut whole = aligned + SLACK;
+            // Joined scores cost more: read only when the rest is below.
+            if whole < floor {
+                for (n, (name, _)) in e.names.iter().enumerate() {
                     let variants = e.tokens.name_variants(n);
                     let first_variant = variants.start;
-                    variants.fold(m, |m, vi| {
-                        let info = e.tokens.variant(vi).0;
-                        q.analyzed
-                            .variants
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| q.tokens.variant(*i).0.joined.may_score(&info.joined))
-                            .fold(m, |m, (_, va)| {
-                                m.max(joined_score(va, &name.variants[vi - first_variant]))
-                            })
-                    })
-                });
-            let b = whole.max(joined + SLACK);
-            if b < floor {
+                    for vi in variants {
+                        let (info, _) = e.tokens.variant(vi);
+                        let vb = &name.variants[vi - first_variant];
+                        for (i, va) in q.analyzed.variants.iter().enumerate() {
+                            let q_info = q.tokens.variant(i).0;
+                            whole = whole.max(pair_joined_score(q_info, va, info, vb) + SLACK);
+                        }
+                    }
+                }
+            }
+            if whole < floor {
                 for n in 0..e.names.len() {
                     bounds.starts.push(bounds.pairs.len());
                     let pairs = e.tokens.name_variants(n).len() * q.analyzed.variants.len();
-                    bounds.pairs.extend(std::iter::repeat_n(b, pairs));
-                    bounds.names.push(b);
+                    bounds.pairs.extend(std::iter::repeat_n(whole, pairs));
+                    bounds.names.push(whole);
                 }
                 bounds.starts.push(bounds.pairs.len());
                 MATRICES.set((pw, pw_across));
@@ -1034,11 +985,8 @@ impl PartyBounds {
                         (Some(a), Some(c)) => coverage_score(a, c, schema),
                         _ => 0.0,
                     };
-                    let joined = if q_info.joined.may_score(&info.joined) {
-                        joined_score(va, &name.variants[vi - first_variant])
-                    } else {
-                        0.0
-                    };
+                    let joined =
+                        pair_joined_score(q_info, va, info, &name.variants[vi - first_variant]);
                     let b =
                         (aligned * segment_factor(va.segment, info.segment)).max(joined) + SLACK;
                     name_best = name_best.max(b);
@@ -1065,6 +1013,21 @@ impl PartyBounds {
     /// Bounds of name `n`'s variant pairs, party variant major.
     pub(crate) fn pairs(&self, n: usize) -> &[f64] {
         &self.pairs[self.starts[n]..self.starts[n + 1]]
+    }
+}
+
+/// The joined-words score of query variant `va` and party variant `vb`
+/// (described by `q_info` and `info`), or 0 where the scorer gives none.
+fn pair_joined_score(
+    q_info: &crate::names::VariantInfo,
+    va: &NameVariant,
+    info: &crate::names::VariantInfo,
+    vb: &NameVariant,
+) -> f64 {
+    if q_info.joined.may_score(&info.joined) {
+        joined_score(va, vb)
+    } else {
+        0.0
     }
 }
 

@@ -630,12 +630,39 @@ pub(crate) const ACRONYM_SIMILARITY: f64 = 0.92;
 /// (stopwords skipped, no word already matched); `None` if no run does.
 /// Words may read several ways ("Plant" as p or, for Russian acronyms, z).
 fn acronym_run(acronym: &str, y: &[Token], start: usize, sim_y: &[f64]) -> Option<usize> {
+    let mut first = None;
+    acronym_run_ends(
+        acronym,
+        y,
+        start,
+        |k| sim_y[k] > 0.0,
+        |end| {
+            first = Some(end);
+            false
+        },
+    );
+    first
+}
+
+/// Every end (exclusive) of a run of `y` opening at `start` whose words'
+/// acronym readings, two words or more, spell `acronym` in order
+/// (stopwords skipped), shortest run first, while `found` asks for more.
+/// The walk stops at a token `taken` says is matched already. The scorer
+/// takes the first end; the bounds, which do not know what is matched,
+/// take every one.
+pub(crate) fn acronym_run_ends(
+    acronym: &str,
+    y: &[Token],
+    start: usize,
+    taken: impl Fn(usize) -> bool,
+    mut found: impl FnMut(usize) -> bool,
+) {
     // Lengths of the acronym spelled so far, by some choice of readings.
     let mut reach: SmallVec<[usize; 4]> = smallvec![0];
     let mut words = 0;
     for (end, w) in y.iter().enumerate().skip(start) {
-        if sim_y[end] > 0.0 {
-            return None;
+        if taken(end) {
+            return;
         }
         match w.class {
             TokenClass::Word | TokenClass::Generic => {
@@ -649,21 +676,20 @@ fn acronym_run(acronym: &str, y: &[Token], start: usize, sim_y: &[f64]) -> Optio
                     }
                 }
                 words += 1;
-                if words >= 2 && next.contains(&acronym.len()) {
-                    return Some(end + 1);
+                if words >= 2 && next.contains(&acronym.len()) && !found(end + 1) {
+                    return;
                 }
                 // Only a reading shorter than the acronym can go on.
                 next.retain(|at| *at < acronym.len());
                 if next.is_empty() {
-                    return None;
+                    return;
                 }
                 reach = next;
             }
             TokenClass::Stopword => {}
-            _ => return None,
+            _ => return,
         }
     }
-    None
 }
 
 /// Acronyms and words written together: one token of `x` against a run of
