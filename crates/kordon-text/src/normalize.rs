@@ -159,6 +159,11 @@ pub fn normalize_text(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
+        // Look-alikes mix scripts: a word in ASCII has none.
+        if word.is_ascii() {
+            out.push_str(word);
+            continue;
+        }
         let folded = fold_homoglyphs(word);
         if folded == word {
             out.push_str(word);
@@ -177,33 +182,19 @@ pub fn normalize_text(s: &str) -> String {
 pub fn normalize_basic(s: &str) -> String {
     let s = strip_possessives(s);
     let mut buf = String::with_capacity(s.len());
-    for c in s.nfkc() {
-        if is_invisible(c) || is_word_joiner_mark(c) {
-            continue;
-        }
-        if let Some(d) = ascii_digit(c) {
-            buf.push(d);
-            continue;
-        }
-        if c == '%' {
-            // "3% Capital" is "Three Percent Capital"; spaced, so that a
-            // suffix written onto the sign ("3%ers") stays a word of its own.
-            buf.push_str(" percent ");
-            continue;
-        }
-        if c.is_alphanumeric() || matches!(c, '.' | '&' | '/') {
-            buf.extend(c.to_lowercase());
-        } else if c.is_whitespace() || c.is_ascii_punctuation() || is_separator_symbol(c) {
-            buf.push(' ');
-        } else if is_mark(c) {
-            // Combining marks stay: Burmese and Hebrew vowel signs are letters' parts.
-            buf.push(c);
-        } else {
-            buf.push(' ');
-        }
+    // ASCII has no compatibility forms: most names skip the NFKC pass,
+    // which costs more than all the rest here.
+    if s.is_ascii() {
+        s.chars().for_each(|c| push_normalized(c, &mut buf));
+    } else {
+        s.nfkc().for_each(|c| push_normalized(c, &mut buf));
     }
     // Lower-casing can produce decomposed forms (e.g. "İ" → "i̇"); recompose.
-    let lowered: String = buf.nfkc().collect();
+    let lowered = if buf.is_ascii() {
+        buf
+    } else {
+        buf.nfkc().collect()
+    };
     let mut out = String::with_capacity(lowered.len());
     for word in lowered.split_whitespace() {
         if !out.is_empty() {
@@ -212,6 +203,34 @@ pub fn normalize_basic(s: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// One character of compatibility-normalised text, as `normalize_basic`
+/// writes it: dropped, a digit, a lower-case letter, a mark or a space.
+fn push_normalized(c: char, buf: &mut String) {
+    if is_invisible(c) || is_word_joiner_mark(c) {
+        return;
+    }
+    if let Some(d) = ascii_digit(c) {
+        buf.push(d);
+        return;
+    }
+    if c == '%' {
+        // "3% Capital" is "Three Percent Capital"; spaced, so that a
+        // suffix written onto the sign ("3%ers") stays a word of its own.
+        buf.push_str(" percent ");
+        return;
+    }
+    if c.is_alphanumeric() || matches!(c, '.' | '&' | '/') {
+        buf.extend(c.to_lowercase());
+    } else if c.is_whitespace() || c.is_ascii_punctuation() || is_separator_symbol(c) {
+        buf.push(' ');
+    } else if is_mark(c) {
+        // Combining marks stay: Burmese and Hebrew vowel signs are letters' parts.
+        buf.push(c);
+    } else {
+        buf.push(' ');
+    }
 }
 
 /// "Deutsche Bank's AG" names Deutsche Bank AG: an English possessive "'s" at
@@ -324,6 +343,31 @@ pub fn has_non_latin(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `normalize_basic` with both NFKC passes whatever the text.
+    fn basic_through_nfkc(s: &str) -> String {
+        let mut buf = String::new();
+        strip_possessives(s)
+            .nfkc()
+            .for_each(|c| push_normalized(c, &mut buf));
+        let lowered: String = buf.nfkc().collect();
+        lowered.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_text_skips_nfkc_to_the_same_result(s in "[\\x00-\\x7F]{0,40}") {
+            prop_assert_eq!(normalize_basic(&s), basic_through_nfkc(&s));
+        }
+
+        #[test]
+        fn ascii_words_skip_homoglyph_folding_to_the_same_result(s in "[ -~]{0,40}") {
+            for word in normalize_basic(&s).split(' ') {
+                prop_assert_eq!(fold_homoglyphs(word), word);
+            }
+        }
+    }
 
     #[test]
     fn possessive_endings_are_dropped_but_name_apostrophes_stay() {

@@ -94,6 +94,18 @@ const ROMAN_FOLDS: [(&str, &str); 22] = [
     ("ya", "ia"),
 ];
 
+/// Whether some letter group of [`ROMAN_FOLDS`] opens with a byte: most
+/// letters open none, and are not tried against every group.
+const FOLD_OPENERS: [bool; 256] = {
+    let mut opens = [false; 256];
+    let mut i = 0;
+    while i < ROMAN_FOLDS.len() {
+        opens[ROMAN_FOLDS[i].0.as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    opens
+};
+
 /// Fold romanisation differences: the letter groups above, then w→v, y→i,
 /// j→i, q→k, c before a consonant kept, doubled letters collapsed.
 pub fn romanisation_fold(token: &str) -> String {
@@ -101,7 +113,7 @@ pub fn romanisation_fold(token: &str) -> String {
     let b = token.as_bytes();
     let mut i = 0;
     'outer: while i < b.len() {
-        for (from, to) in ROMAN_FOLDS {
+        for (from, to) in ROMAN_FOLDS.iter().filter(|_| FOLD_OPENERS[b[i] as usize]) {
             if token[i..].starts_with(from) {
                 s.push_str(to);
                 i += from.len();
