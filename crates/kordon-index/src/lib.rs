@@ -5,8 +5,9 @@
 //! Each party's names contribute terms of five kinds: whole tokens (`w:`),
 //! Double Metaphone codes (`p:`), consonant skeletons (`s:`, for
 //! transliterations), character trigrams (`g:`, for typos) and acronym
-//! initials (`a:`). The term dictionary is an `fst::Map` from term to term id;
-//! postings are sorted, deduplicated `u32` party ids in one flat array. Each
+//! initials (`a:`). Terms are numbered in byte order and found by a 64-bit
+//! hash of their text ([`TermIds`]); postings are sorted, deduplicated `u32`
+//! party ids in one flat array. Each
 //! name's whole text (every token, legal forms and stopwords too) is a term
 //! as well, kept by hash: a name made only of common words ("BM Bank JSC",
 //! "DES International Co., Ltd.") is still found when it is asked for as
@@ -15,7 +16,6 @@
 //! share its words) are ordered by how near one of their names comes to the
 //! query's length in words, then by number.
 
-use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
 use smallvec::SmallVec;
 use std::cmp::Reverse;
@@ -83,16 +83,18 @@ impl IndexBuilder {
     pub fn build(self) -> CandidateIndex {
         let mut terms: Vec<(String, Vec<u32>)> = self.postings.into_iter().collect();
         terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let term_ids = TermIds::new(&terms);
         let mut offsets = Vec::with_capacity(terms.len() + 1);
         let mut postings = Vec::new();
-        let mut builder = MapBuilder::memory();
-        for (id, (term, mut list)) in terms.into_iter().enumerate() {
+        let mut word_df = WordFrequencies::default();
+        for (term, mut list) in terms {
             list.sort_unstable();
             list.dedup();
             offsets.push(postings.len() as u32);
             postings.extend_from_slice(&list);
-            // Terms are sorted and unique, so insertion cannot fail.
-            let _ = builder.insert(term.as_bytes(), id as u64);
+            if let Some(word) = term.strip_prefix(WORD.0) {
+                word_df.insert(word.into(), list.len() as u32);
+            }
         }
         // Whole names follow the dictionary's terms, by key.
         let mut names = self.whole_names;
@@ -111,21 +113,8 @@ impl IndexBuilder {
         for (doc, mask) in self.lengths {
             lengths[doc as usize] |= mask;
         }
-        let bytes = builder.into_inner().unwrap_or_default();
-        let terms = Map::new(bytes).unwrap_or_default();
-        let mut word_df = WordFrequencies::default();
-        let mut stream = terms.range().ge(WORD.0).into_stream();
-        while let Some((term, id)) = stream.next() {
-            let Some(word) = term.strip_prefix(WORD.0.as_bytes()) else {
-                break;
-            };
-            if let Ok(word) = std::str::from_utf8(word) {
-                let id = id as usize;
-                word_df.insert(word.into(), offsets[id + 1] - offsets[id]);
-            }
-        }
         CandidateIndex {
-            terms,
+            terms: term_ids,
             whole_names,
             offsets,
             postings,
@@ -136,9 +125,58 @@ impl IndexBuilder {
     }
 }
 
+/// Term ids by a 64-bit hash of the term's text: one probe per query term,
+/// where walking a finite-state dictionary cost over a thousand instructions
+/// per term. Distinct terms of the index never share a hash: the seed is
+/// changed until they do not (the odds of needing a second one are about
+/// one in a billion for a million terms). A query term absent from the index
+/// that shares a hash with an indexed term (odds of about one in 10^13 per
+/// term) only brings that term's parties to the scorer, which scores them as
+/// they are.
+struct TermIds {
+    seed: u64,
+    ids: HashMap<u64, u32, foldhash::fast::FixedState>,
+}
+
+impl TermIds {
+    /// Ids of `terms` (distinct) in their order.
+    fn new<T>(terms: &[(String, T)]) -> TermIds {
+        let mut seed = 0;
+        loop {
+            let mut ids = HashMap::with_capacity_and_hasher(terms.len(), Default::default());
+            let distinct = terms
+                .iter()
+                .zip(0u32..)
+                .all(|((term, _), id)| ids.insert(Self::hash(seed, term), id).is_none());
+            if distinct {
+                return TermIds { seed, ids };
+            }
+            seed += 1;
+        }
+    }
+
+    fn hash(seed: u64, term: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(seed).hash_one(term.as_bytes())
+    }
+
+    fn get(&self, term: &str) -> Option<u32> {
+        self.ids.get(&Self::hash(self.seed, term)).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        // Twelve bytes per slot and one control byte, over the table's capacity.
+        self.ids.capacity() * 13
+    }
+}
+
 /// The built index.
 pub struct CandidateIndex {
-    terms: Map<Vec<u8>>,
+    terms: TermIds,
     /// Sorted keys of whole names; the name with key `whole_names[i]` has
     /// term id `terms.len() + i`.
     whole_names: Vec<u64>,
@@ -150,7 +188,7 @@ pub struct CandidateIndex {
     docs: u32,
     /// Document frequency of every whole word: the scorer asks for word
     /// weights many times per query, and a hash lookup of the bare word is far
-    /// cheaper than building a prefixed key and walking the FST.
+    /// cheaper than building a prefixed key and looking it up.
     word_df: WordFrequencies,
 }
 
@@ -202,7 +240,7 @@ impl CandidateIndex {
     /// Approximate heap size in bytes.
     pub fn heap_bytes(&self) -> usize {
         let words: usize = self.word_df.keys().map(|w| w.len() + 24).sum();
-        self.terms.as_fst().as_bytes().len()
+        self.terms.heap_bytes()
             + self.whole_names.len() * 8
             + self.offsets.len() * 4
             + self.postings.len() * 4
@@ -250,8 +288,8 @@ impl CandidateIndex {
                     key.clear();
                     key.push_str(kind.0);
                     key.push_str(text);
-                    if let Some(id) = self.terms.get(key.as_bytes()) {
-                        terms.push((id as u32, weight, kind.0 == TRIGRAM.0));
+                    if let Some(id) = self.terms.get(&key) {
+                        terms.push((id, weight, kind.0 == TRIGRAM.0));
                     }
                 });
                 if let Ok(i) = self.whole_names.binary_search(&whole_name_key(v)) {
@@ -485,6 +523,25 @@ mod tests {
             b.add(i as u32, &analyze_name(n, Schema::Unknown));
         }
         b.build()
+    }
+
+    #[test]
+    fn term_ids_number_the_terms_in_order_and_miss_absent_ones() {
+        let idx = index(&["Kupol Izhevsk", "Almaz Antey"]);
+        let mut terms: Vec<(String, f32)> = ["Kupol Izhevsk", "Almaz Antey"]
+            .iter()
+            .flat_map(|n| name_terms(&analyze_name(n, Schema::Unknown), true))
+            .collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        terms.dedup_by(|a, b| a.0 == b.0);
+        assert_eq!(idx.term_count(), terms.len());
+        for (id, (term, _)) in terms.iter().enumerate() {
+            assert_eq!(idx.terms.get(term), Some(id as u32), "{term}");
+        }
+        assert_eq!(idx.word_doc_freq("kupol"), 1);
+        for absent in ["w:almas", "w:", "g:^zq", "p:KPL0"] {
+            assert_eq!(idx.terms.get(absent), None, "{absent}");
+        }
     }
 
     #[test]
