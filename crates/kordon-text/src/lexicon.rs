@@ -3,7 +3,7 @@
 //! and look-alike letters. Parsed once, on first use.
 
 use crate::normalize::{normalize_basic as normalize_text, Script};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
@@ -82,6 +82,9 @@ pub struct Lexicon {
     pub legal_forms: HashMap<String, String>,
     /// Longest legal form in tokens, to bound the multi-token scan.
     pub legal_form_max_tokens: usize,
+    /// Every beginning of a squashed legal form (the empty one and whole
+    /// forms included): the scan stops adding words once none can follow.
+    legal_form_openings: HashSet<String>,
     /// Legal forms in unspaced scripts, searched as substrings.
     pub unspaced_legal_forms: SubstringForms,
     /// Squashed legal form spelling (also romanised) → its form's first spelling.
@@ -356,8 +359,17 @@ fn build() -> Lexicon {
         }
     }
 
+    let legal_form_openings = legal_forms
+        .keys()
+        .flat_map(|form: &String| {
+            (0..=form.len())
+                .filter(|&end| form.is_char_boundary(end))
+                .map(|end| form[..end].to_string())
+        })
+        .collect();
     Lexicon {
         person_name_group,
+        legal_form_openings,
         legal_forms,
         legal_form_max_tokens,
         legal_form_spellings,
@@ -430,6 +442,10 @@ impl Lexicon {
     }
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
+    }
+    /// Whether some squashed legal form begins with `squashed`.
+    pub fn opens_legal_form(&self, squashed: &str) -> bool {
+        self.legal_form_openings.contains(squashed)
     }
     /// Whether two squashed legal forms are spellings of one form ("ag" and
     /// "aktiengesellschaft").

@@ -181,13 +181,19 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
     let mut i = 0;
     while i < words.len() {
         if !person {
+            // The longest run of words from here that squashes to a legal
+            // form, found by adding words while the squashed run can still
+            // begin one (squashing a run squashes each word alone).
             let max = lex.legal_form_max_tokens.min(words.len() - i);
             let mut found = None;
-            for len in (1..=max).rev() {
-                let sq = squash(&words[i..i + len].concat());
-                if let Some(kind) = lex.legal_form(&sq) {
-                    found = Some((len, kind.to_string(), sq));
+            let mut sq = String::new();
+            for len in 1..=max {
+                sq.push_str(&squash(&words[i + len - 1]));
+                if !lex.opens_legal_form(&sq) {
                     break;
+                }
+                if let Some(kind) = lex.legal_form(&sq) {
+                    found = Some((len, kind.to_string(), sq.clone()));
                 }
             }
             if let Some((len, kind, sq)) = found {
@@ -446,6 +452,36 @@ pub(crate) fn is_native(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The scan adds words while a legal form can still follow, and
+        /// takes the longest run that squashes to one: what trying every
+        /// length, longest first, finds.
+        #[test]
+        fn legal_form_scan_takes_the_longest_form(words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "sp.", "z", "o.o.", "o", "co.", "co", "ltd", "ltd.", "s.a.", "sa", "de", "c.v.",
+                "cv", "joint", "stock", "company", "limited", "liability", "public", "pvt",
+                "private", "&", ".", "kupol", "izhevsk", "gmbh", "co.,", "youxian", "gongsi",
+            ]),
+            1..7,
+        )) {
+            let words: Vec<String> = words.into_iter().map(String::from).collect();
+            let lex = lexicon();
+            let max = lex.legal_form_max_tokens.min(words.len());
+            let longest = (1..=max)
+                .rev()
+                .map(|len| squash(&words[..len].concat()))
+                .find(|sq| lex.legal_form(sq).is_some());
+            let first = &classify(&words, Schema::Organization)[0];
+            let is_form = first.class.as_ref().map(|c| c.0) == Some(TokenClass::LegalForm);
+            match longest {
+                Some(sq) => prop_assert!(is_form && first.text == sq, "{:?}: {:?}", words, first.text),
+                None => prop_assert!(!is_form, "{:?}", words),
+            }
+        }
+    }
 
     fn numbers(text: &str, schema: Schema) -> Vec<String> {
         let words = split_words(&crate::normalize_text(text));
