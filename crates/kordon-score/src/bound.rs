@@ -490,7 +490,7 @@ pub(crate) struct Spellings {
 }
 
 impl Spellings {
-    fn of(t: &Token) -> Spellings {
+    pub(crate) fn of(t: &Token) -> Spellings {
         let plain = t.text.len() >= 2
             && t.text.len() < 256
             && t.roman.len() < 256
@@ -585,11 +585,23 @@ thread_local! {
 /// [`crate::number_tokens`], kept while the query's candidates are scored:
 /// candidates retrieved for one query share many of their tokens.
 #[derive(Debug, Default)]
-pub(crate) struct TokenPairBounds {
+pub(crate) struct TokenPairBounds<'a> {
     /// Where a party token's row of bounds (one per query token) starts in
     /// `rows`, by the token's number and whether place adjectives count.
     starts: std::collections::HashMap<(u32, bool), u32, foldhash::fast::FixedState>,
     rows: Vec<f64>,
+    /// The letters of each numbered token, by number (empty when the
+    /// parties' numbering did not keep them).
+    letters: &'a [Spellings],
+}
+
+impl<'a> TokenPairBounds<'a> {
+    pub(crate) fn new(letters: &'a [Spellings]) -> TokenPairBounds<'a> {
+        TokenPairBounds {
+            letters,
+            ..TokenPairBounds::default()
+        }
+    }
 }
 
 /// Upper bounds of one query against one party: per name, and per variant
@@ -611,7 +623,7 @@ impl PartyBounds {
         q_weights: &[TokenNumbers],
         e: &PreparedEntity,
         schema: Schema,
-        mut known: Option<&mut TokenPairBounds>,
+        mut known: Option<&mut TokenPairBounds<'_>>,
         floor: f64,
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
@@ -640,7 +652,7 @@ impl PartyBounds {
             let row = &mut pw[pj * qn..(pj + 1) * qn];
             let key = e.tokens.number(pj).map(|n| (n, places));
             let Some((known, key)) = known.as_deref_mut().zip(key) else {
-                token_row(&q_shapes, pt, places, row);
+                token_row(&q_shapes, pt, None, places, row);
                 continue;
             };
             match known.starts.entry(key) {
@@ -649,7 +661,13 @@ impl PartyBounds {
                     row.copy_from_slice(&known.rows[start..start + qn]);
                 }
                 Entry::Vacant(slot) => {
-                    token_row(&q_shapes, pt, places, row);
+                    token_row(
+                        &q_shapes,
+                        pt,
+                        known.letters.get(key.0 as usize),
+                        places,
+                        row,
+                    );
                     slot.insert(known.rows.len() as u32);
                     known.rows.extend_from_slice(row);
                 }
@@ -1066,15 +1084,26 @@ fn crosses(q: &PreparedQuery, info: &crate::names::VariantInfo) -> bool {
         .any(|v| v.transliterated != info.transliterated)
 }
 
-/// The bounds of party token `pt` against each query token (`q_shapes`),
-/// one token to one token, into `row` (all 0 on entry). Most pairs are two
-/// unrelated words, told apart by their letters alone.
-fn token_row(q_shapes: &[Shape], pt: &Token, places: bool, row: &mut [f64]) {
-    let letters = Spellings::of(pt);
-    let p_shape = Shape {
-        token: pt,
-        letters: &letters,
+/// The bounds of party token `pt` (whose letters are `letters`, when
+/// counted already) against each query token (`q_shapes`), one token to
+/// one token, into `row` (all 0 on entry). Most pairs are two unrelated
+/// words, told apart by their letters alone.
+fn token_row(
+    q_shapes: &[Shape],
+    pt: &Token,
+    letters: Option<&Spellings>,
+    places: bool,
+    row: &mut [f64],
+) {
+    let counted;
+    let letters = match letters {
+        Some(letters) => letters,
+        None => {
+            counted = Spellings::of(pt);
+            &counted
+        }
     };
+    let p_shape = Shape { token: pt, letters };
     for (cell, q_shape) in row.iter_mut().zip(q_shapes) {
         let qt = q_shape.token;
         if places
@@ -1408,7 +1437,7 @@ mod tests {
         let groups = parties_and_queries(4);
         let plain: Vec<&PreparedEntity> = groups.iter().map(|(_, e, _)| e).collect();
         let mut numbered: Vec<PreparedEntity> = plain.iter().map(|&e| e.clone()).collect();
-        crate::number_tokens(&mut numbered);
+        let tokens = crate::number_tokens(&mut numbered);
         let queries = groups
             .iter()
             .flat_map(|(_, _, qs)| qs)
@@ -1418,7 +1447,7 @@ mod tests {
         // Under a floor, many parties are bounded whole before their pairs
         // are: what is kept for the next must be the same.
         for (q, floor) in queries.flat_map(|q| [(q.clone(), f64::NEG_INFINITY), (q, 0.8)]) {
-            let mut known = TokenPairBounds::default();
+            let mut known = TokenPairBounds::new(&tokens.letters);
             for (e, numbered) in plain.iter().zip(&numbered) {
                 let schema = q.schema.unwrap_or(e.schema);
                 let fresh = PartyBounds::new(&q, &q.variant_weights, e, schema, None, floor);
@@ -1449,8 +1478,8 @@ mod tests {
             party(Schema::Person, &["Ivan Muromskiy"]),
             party(Schema::Organization, &["Muromskiy Zavod"]),
         ];
-        crate::number_tokens(&mut parties);
-        let mut known = TokenPairBounds::default();
+        let tokens = crate::number_tokens(&mut parties);
+        let mut known = TokenPairBounds::new(&tokens.letters);
         let bounds: Vec<f64> = parties
             .iter()
             .map(|e| {

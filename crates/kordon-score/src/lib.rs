@@ -196,9 +196,12 @@ impl PreparedEntity {
 /// many parties ("trading", "mohammad") gets one number, by which a query
 /// works out its bounds against that token once however many of its
 /// candidates list it ([`score_entity_sharing`]). Scores do not change.
-pub fn number_tokens(parties: &mut [PreparedEntity]) {
+/// Returns what the bounds read of each numbered token's letters, which
+/// queries then share through [`SharedNames::new`].
+pub fn number_tokens(parties: &mut [PreparedEntity]) -> NumberedTokens {
     let mut seen: std::collections::HashMap<&kordon_text::Token, u32, foldhash::fast::FixedState> =
         Default::default();
+    let mut letters = Vec::new();
     let numbers: Vec<Box<[u32]>> = parties
         .iter()
         .map(|e| {
@@ -207,7 +210,10 @@ pub fn number_tokens(parties: &mut [PreparedEntity]) {
                 .into_iter()
                 .map(|t| {
                     let next = seen.len() as u32;
-                    *seen.entry(t).or_insert(next)
+                    *seen.entry(t).or_insert_with(|| {
+                        letters.push(bound::Spellings::of(t));
+                        next
+                    })
                 })
                 .collect()
         })
@@ -215,6 +221,24 @@ pub fn number_tokens(parties: &mut [PreparedEntity]) {
     drop(seen);
     for (e, numbers) in parties.iter_mut().zip(numbers) {
         e.tokens.set_numbers(numbers);
+    }
+    NumberedTokens {
+        letters: letters.into_boxed_slice(),
+    }
+}
+
+/// The letters of every token numbered by [`number_tokens`], by number:
+/// counted once when the parties are prepared rather than by every query
+/// that bounds a candidate listing the token.
+#[derive(Debug, Default)]
+pub struct NumberedTokens {
+    letters: Box<[bound::Spellings]>,
+}
+
+impl NumberedTokens {
+    /// Approximate heap size in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.letters)
     }
 }
 
@@ -341,12 +365,23 @@ pub fn score_entity_at_least(
 /// (one entity on several lists, or a list and its snapshot): each such set
 /// of names is compared with the query once.
 #[derive(Debug, Default)]
-pub struct SharedNames {
+pub struct SharedNames<'a> {
     /// The caller's key of a set of names, the least name score that was
     /// asked of it (bits), and what the comparison found.
     known: smallvec::SmallVec<[(u32, u64, NameOutcome); 8]>,
     /// Bounds of the query's tokens against numbered party tokens.
-    pairs: bound::TokenPairBounds,
+    pairs: bound::TokenPairBounds<'a>,
+}
+
+impl<'a> SharedNames<'a> {
+    /// Comparisons of one query with parties numbered together as `tokens`
+    /// says ([`number_tokens`]).
+    pub fn new(tokens: &'a NumberedTokens) -> SharedNames<'a> {
+        SharedNames {
+            known: Default::default(),
+            pairs: bound::TokenPairBounds::new(&tokens.letters),
+        }
+    }
 }
 
 /// What comparing a query with a party's names found: nothing that can reach
@@ -368,7 +403,7 @@ pub fn score_entity_sharing(
     e: &PreparedEntity,
     w: &dyn TokenWeights,
     min: f64,
-    shared: Option<(u32, &mut SharedNames)>,
+    shared: Option<(u32, &mut SharedNames<'_>)>,
 ) -> Option<MatchExplanation> {
     let schema = q.schema.unwrap_or(Schema::Unknown);
     let effective = if schema == Schema::Unknown {
@@ -423,7 +458,7 @@ fn best_name(
     w: &dyn TokenWeights,
     effective: Schema,
     name_floor: f64,
-    pairs: Option<&mut bound::TokenPairBounds>,
+    pairs: Option<&mut bound::TokenPairBounds<'_>>,
 ) -> NameOutcome {
     let q_weights = &q.variant_weights;
     let bounds = bound::PartyBounds::new(q, q_weights, e, effective, pairs, name_floor);

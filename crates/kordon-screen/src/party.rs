@@ -3,7 +3,8 @@
 //!
 //! [`PartyScreener::build`] analyses every name of every entity once (in
 //! parallel), builds the candidate index, numbers the distinct tokens of all
-//! entities together (so that a query bounds each listed token once), and
+//! entities together (so that a query bounds each listed token once, and
+//! their letters are counted once for all queries), and
 //! groups entities that list the same names (one entity on several lists).
 //! [`PartyScreener::screen`] retrieves the best candidates from the index
 //! (plus any entity sharing an identifier with the query), scores each with
@@ -15,8 +16,8 @@
 use kordon_index::{CandidateIndex, IndexBuilder};
 use kordon_model::{Entity, NameKind, PartialDate, Schema};
 use kordon_score::{
-    analyze_names, score_entity, score_entity_sharing, MatchExplanation, PreparedEntity,
-    PreparedQuery, SharedNames, TokenWeights, DEFAULT_THRESHOLD,
+    analyze_names, score_entity, score_entity_sharing, MatchExplanation, NumberedTokens,
+    PreparedEntity, PreparedQuery, SharedNames, TokenWeights, DEFAULT_THRESHOLD,
 };
 use kordon_text::AnalyzedName;
 use rayon::prelude::*;
@@ -84,6 +85,9 @@ pub struct PartyScreener {
     entities: Vec<Entity>,
     prepared: Vec<PreparedEntity>,
     index: CandidateIndex,
+    /// The letters of every party token, counted once (see
+    /// [`kordon_score::number_tokens`]).
+    tokens: NumberedTokens,
     by_id: HashMap<String, u32>,
     by_identifier: HashMap<String, Vec<u32>>,
     /// Per party, the first party with the same schema and the same names
@@ -148,7 +152,7 @@ impl PartyScreener {
             .zip(names.into_par_iter())
             .map(|(e, names)| PreparedEntity::with_names(e, names, &weights))
             .collect();
-        kordon_score::number_tokens(&mut prepared);
+        let tokens = kordon_score::number_tokens(&mut prepared);
         let mut by_id = HashMap::with_capacity(entities.len());
         let mut by_identifier: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, (e, p)) in entities.iter().zip(&prepared).enumerate() {
@@ -162,6 +166,7 @@ impl PartyScreener {
             entities,
             prepared,
             index,
+            tokens,
             by_id,
             by_identifier,
             name_group,
@@ -292,7 +297,7 @@ impl PartyScreener {
             .collect();
         kordon_score::warm_up(&parties);
         let weights = self.weights();
-        let mut shared = SharedNames::default();
+        let mut shared = SharedNames::new(&self.tokens);
         docs.iter()
             .zip(groups)
             .filter_map(|(&d, group)| {
