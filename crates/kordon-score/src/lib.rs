@@ -235,13 +235,6 @@ pub struct NumberedTokens {
     letters: Box<[bound::Spellings]>,
 }
 
-impl NumberedTokens {
-    /// Approximate heap size in bytes.
-    pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.letters)
-    }
-}
-
 /// Read what scoring reads of `parties` ahead of scoring them, in passes
 /// over all of them: level by level, the reads of different parties do not
 /// wait on each other, so their scattered allocations arrive together
