@@ -7,14 +7,14 @@
 //! transliterations), character trigrams (`g:`, for typos) and acronym
 //! initials (`a:`). Terms are numbered in byte order and found by a 64-bit
 //! hash of their text ([`TermIds`]); postings are sorted, deduplicated `u32`
-//! party ids in one flat array. Each
-//! name's whole text (every token, legal forms and stopwords too) is a term
-//! as well, kept by hash: a name made only of common words ("BM Bank JSC",
-//! "DES International Co., Ltd.") is still found when it is asked for as
-//! listed. A query accumulates IDF-weighted hits per party and returns the
-//! top K; parties that tie (a family of units named after their parent all
-//! share its words) are ordered by how near one of their names comes to the
-//! query's length in words, then by number.
+//! party ids in one flat array. Each name's whole text (every token, legal
+//! forms and stopwords too) is a term as well, kept by hash: a name made
+//! only of common words ("BM Bank JSC", "DES International Co., Ltd.") is
+//! still found when it is asked for as listed. A query accumulates
+//! IDF-weighted hits per party and returns the top K; parties that tie (a
+//! family of units named after their parent all share its words) are
+//! ordered by how near one of their names comes to the query's length in
+//! words, then by number.
 
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
 use smallvec::SmallVec;
@@ -169,8 +169,9 @@ impl TermIds {
     }
 
     fn heap_bytes(&self) -> usize {
-        // Twelve bytes per slot and one control byte, over the table's capacity.
-        self.ids.capacity() * 13
+        // A slot holds a (u64, u32) pair, padded to 16 bytes, plus one
+        // control byte.
+        self.ids.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
     }
 }
 

@@ -113,11 +113,13 @@ pub fn romanisation_fold(token: &str) -> String {
     let b = token.as_bytes();
     let mut i = 0;
     'outer: while i < b.len() {
-        for (from, to) in ROMAN_FOLDS.iter().filter(|_| FOLD_OPENERS[b[i] as usize]) {
-            if token[i..].starts_with(from) {
-                s.push_str(to);
-                i += from.len();
-                continue 'outer;
+        if FOLD_OPENERS[b[i] as usize] {
+            for (from, to) in ROMAN_FOLDS {
+                if token[i..].starts_with(from) {
+                    s.push_str(to);
+                    i += from.len();
+                    continue 'outer;
+                }
             }
         }
         let c = match b[i] {
