@@ -54,6 +54,10 @@ pub(crate) struct QueryOutline {
     /// (see [`letter_bit`]).
     acronym_letters: u64,
     joined_letters: u64,
+    /// First letters of `acronyms` and of `joined`: a party word opening
+    /// with none of them reads as neither, and most do not.
+    acronym_run_letters: u64,
+    joined_run_letters: u64,
 }
 
 impl QueryOutline {
@@ -90,6 +94,10 @@ impl QueryOutline {
         }
         runs.concept.sort_unstable();
         runs.concept.dedup();
+        runs.acronym_run_letters =
+            (runs.acronyms.iter()).fold(0, |set, (a, _)| set | first_letter_bit(a));
+        runs.joined_run_letters =
+            (runs.joined.iter()).fold(0, |set, (j, _)| set | first_letter_bit(j));
         let tokens = table.tokens(|_| name);
         for (qi, t) in tokens.iter().enumerate() {
             let (acr, joined) = (acronym_shaped(t), t.text.len() >= 5);
@@ -97,7 +105,7 @@ impl QueryOutline {
                 continue;
             }
             runs.readers.push((qi, acr, joined));
-            let letter = t.text.as_bytes().first().map_or(0, |&c| letter_bit(c));
+            let letter = first_letter_bit(&t.text);
             if acr {
                 runs.acronym_letters |= letter;
             }
@@ -114,6 +122,11 @@ impl QueryOutline {
 /// after it corrects.
 fn letter_bit(c: u8) -> u64 {
     1 << (c & 63)
+}
+
+/// The bit of `text`'s first byte (none for an empty text).
+fn first_letter_bit(text: &str) -> u64 {
+    text.as_bytes().first().map_or(0, |&c| letter_bit(c))
 }
 
 /// The set of first letters of a token's acronym readings ("Plant" gives p
@@ -701,17 +714,20 @@ impl PartyBounds {
         // A party word read as an acronym of, or as the joined spelling of,
         // a run of query words.
         for (pj, pt) in p_tokens.iter().enumerate() {
-            if pt.class != TokenClass::Word {
+            let first = first_letter_bit(&pt.text);
+            if pt.class != TokenClass::Word
+                || (q.outline.acronym_run_letters | q.outline.joined_run_letters) & first == 0
+            {
                 continue;
             }
-            if acronym_shaped(pt) {
+            if q.outline.acronym_run_letters & first != 0 && acronym_shaped(pt) {
                 for (_, run) in q.outline.acronyms.iter().filter(|(a, _)| *a == pt.text) {
                     raise(&mut readings_p[pj], ACRONYM_SIMILARITY);
                     run.iter()
                         .for_each(|&id| raise(&mut readings_q[id as usize], ACRONYM_SIMILARITY));
                 }
             }
-            if pt.text.len() >= 5 {
+            if q.outline.joined_run_letters & first != 0 && pt.text.len() >= 5 {
                 for (_, run) in q.outline.joined.iter().filter(|(j, _)| joined_reads(j, pt)) {
                     readings_p[pj] = 1.0;
                     run.iter().for_each(|&id| readings_q[id as usize] = 1.0);
@@ -726,7 +742,7 @@ impl PartyBounds {
         let first = |s: &str| s.as_bytes().first().copied();
         // Sets of first letters tell most tokens apart without a reader each.
         let opens = |t: &Token| {
-            q.outline.joined_letters & first(&t.text).map_or(0, letter_bit) != 0
+            q.outline.joined_letters & first_letter_bit(&t.text) != 0
                 || (q.outline.acronym_letters != 0
                     && q.outline.acronym_letters & acronym_letters(t) != 0)
         };
