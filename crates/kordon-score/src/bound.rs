@@ -601,8 +601,18 @@ thread_local! {
 pub(crate) struct TokenPairBounds<'a> {
     /// Where a party token's row of bounds (one per query token) starts in
     /// `rows`, by the token's number and whether place adjectives count.
-    starts: std::collections::HashMap<(u32, bool), u32, foldhash::fast::FixedState>,
+    starts: TokenMemo<(u32, bool), u32>,
     rows: Vec<f64>,
+    /// The same across scripts, by the token's number and whether the
+    /// Arabic b may read as p.
+    across_starts: TokenMemo<(u32, bool), u32>,
+    /// Across scripts: which of the query's two-word runs (bits by their
+    /// order in the outline) a party word reads as, by the word's number;
+    /// and which of the query's long words (bits by their order among its
+    /// tokens) a two-word party run reads as, by its words' numbers.
+    /// Arabic names share most of their runs ("abd al").
+    word_reads: TokenMemo<u32, u64>,
+    run_reads: TokenMemo<(u32, u32), u64>,
     /// The letters of each numbered token, by number (empty when the
     /// parties' numbering did not keep them).
     letters: &'a [Spellings],
@@ -614,6 +624,51 @@ impl<'a> TokenPairBounds<'a> {
             letters,
             ..TokenPairBounds::default()
         }
+    }
+}
+
+impl TokenPairBounds<'_> {
+    /// The row of bounds kept under `key`, within or across scripts, into
+    /// `row` (all 0 on entry), which `compute` writes the first time it is
+    /// asked for.
+    fn row(
+        &mut self,
+        across: bool,
+        key: (u32, bool),
+        row: &mut [f64],
+        compute: impl FnOnce(&mut [f64]),
+    ) {
+        let starts = if across {
+            &mut self.across_starts
+        } else {
+            &mut self.starts
+        };
+        match starts.entry(key) {
+            std::collections::hash_map::Entry::Occupied(start) => {
+                let start = *start.get() as usize;
+                row.copy_from_slice(&self.rows[start..start + row.len()]);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                compute(row);
+                slot.insert(self.rows.len() as u32);
+                self.rows.extend_from_slice(row);
+            }
+        }
+    }
+}
+
+type TokenMemo<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// `compute` once per `key` in `memo`, or every time without a key (a
+/// party whose tokens are not numbered).
+fn memoised<K: std::hash::Hash + Eq, V: Copy>(
+    memo: Option<&mut TokenMemo<K, V>>,
+    key: Option<K>,
+    compute: impl FnOnce() -> V,
+) -> V {
+    match memo.zip(key) {
+        Some((memo, key)) => *memo.entry(key).or_insert_with(compute),
+        None => compute(),
     }
 }
 
@@ -661,29 +716,16 @@ impl PartyBounds {
             .map(|(&token, letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
-            use std::collections::hash_map::Entry;
             let row = &mut pw[pj * qn..(pj + 1) * qn];
             let key = e.tokens.number(pj).map(|n| (n, places));
-            let Some((known, key)) = known.as_deref_mut().zip(key) else {
-                token_row(&q_shapes, pt, None, places, row);
-                continue;
-            };
-            match known.starts.entry(key) {
-                Entry::Occupied(start) => {
-                    let start = *start.get() as usize;
-                    row.copy_from_slice(&known.rows[start..start + qn]);
+            match known.as_deref_mut().zip(key) {
+                Some((known, key)) => {
+                    let letters = known.letters.get(key.0 as usize);
+                    known.row(false, key, row, |row| {
+                        token_row(&q_shapes, pt, letters, places, row)
+                    });
                 }
-                Entry::Vacant(slot) => {
-                    token_row(
-                        &q_shapes,
-                        pt,
-                        known.letters.get(key.0 as usize),
-                        places,
-                        row,
-                    );
-                    slot.insert(known.rows.len() as u32);
-                    known.rows.extend_from_slice(row);
-                }
+                None => token_row(&q_shapes, pt, None, places, row),
             }
         }
 
@@ -817,22 +859,21 @@ impl PartyBounds {
             // aliases, often most of its tokens, are skipped.
             let crossed = crossed_tokens(q, e, &lenient, pn);
             let labials = lenient.iter().any(|l| l.arabic_labials);
+            let mut row: Readings = smallvec::smallvec![0.0; qn];
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if !crossed[pj] {
                     continue;
                 }
-                for (qi, qt) in q_tokens.iter().enumerate() {
-                    let mut s = skeleton_similarity(qt, pt);
-                    if labials
-                        && qt.class == TokenClass::Word
-                        && pt.class == TokenClass::Word
-                        && labials_may_meet(qt, pt)
-                    {
-                        s = s.max(crate::names::LABIAL_SIMILARITY);
-                    }
-                    if s > 0.0 {
-                        raise(&mut pw_across[pj * qn + qi], (s + 1e-6).min(1.0));
-                    }
+                let key = e.tokens.number(pj).map(|n| (n, labials));
+                row.fill(0.0);
+                match known.as_deref_mut().zip(key) {
+                    Some((known, key)) => known.row(true, key, &mut row, |row| {
+                        skeleton_row(&q_tokens, pt, labials, row)
+                    }),
+                    None => skeleton_row(&q_tokens, pt, labials, &mut row),
+                }
+                for (x, &s) in pw_across[pj * qn..(pj + 1) * qn].iter_mut().zip(&row) {
+                    raise(x, s);
                 }
             }
             // Words written together: across scripts, any two adjacent words.
@@ -842,11 +883,20 @@ impl PartyBounds {
                 .iter()
                 .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
                 .collect();
+            // A memo keeps one bit per run.
+            let mut word_memo = (pairs.len() <= 64)
+                .then(|| known.as_deref_mut().map(|k| &mut k.word_reads))
+                .flatten();
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
-                    let w = Spelling::of(pt);
-                    for ((_, _, ids), pair) in q.outline.joined_pairs.iter().zip(&pairs) {
-                        if joined_reads_across(pair, pt, &w) {
+                    let reads = memoised(word_memo.as_deref_mut(), e.tokens.number(pj), || {
+                        let w = Spelling::of(pt);
+                        (pairs.iter().enumerate())
+                            .filter(|(_, pair)| joined_reads_across(pair, pt, &w))
+                            .fold(0u64, |set, (k, _)| set | 1 << k)
+                    });
+                    for (k, (_, _, ids)) in q.outline.joined_pairs.iter().enumerate() {
+                        if reads & (1 << k) != 0 {
                             across_p[pj] = 1.0;
                             ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
                         }
@@ -894,23 +944,32 @@ impl PartyBounds {
                     q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
                 };
                 let (mut j, mut skeleton) = (String::new(), String::new());
+                let mut run_memo = (long_words.len() <= 64)
+                    .then(|| known.map(|k| &mut k.run_reads))
+                    .flatten();
                 for &(a, b) in &runs {
-                    let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                     if !long_words
                         .iter()
                         .any(|&qi| open(&across_q, &across_p, qi, (a, b)))
                     {
                         continue;
                     }
-                    j.clear();
-                    j.push_str(&ta.text);
-                    j.push_str(&tb.text);
-                    kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
-                    let run = Spelling::new(&j, &skeleton);
+                    let key = e.tokens.number(a as usize).zip(e.tokens.number(b as usize));
+                    let reads = memoised(run_memo.as_deref_mut(), key, || {
+                        let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
+                        j.clear();
+                        j.push_str(&ta.text);
+                        j.push_str(&tb.text);
+                        kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
+                        let run = Spelling::new(&j, &skeleton);
+                        (long_words.iter().zip(&words).enumerate())
+                            .filter(|(_, (&qi, word))| {
+                                joined_reads_across(&run, q_tokens[qi], word)
+                            })
+                            .fold(0u64, |set, (k, _)| set | 1 << k)
+                    });
                     for (k, &qi) in long_words.iter().enumerate() {
-                        if open(&across_q, &across_p, qi, (a, b))
-                            && joined_reads_across(&run, q_tokens[qi], &words[k])
-                        {
+                        if reads & (1 << k) != 0 {
                             across_q[qi] = 1.0;
                             across_p[a as usize] = 1.0;
                             across_p[b as usize] = 1.0;
@@ -1136,6 +1195,25 @@ fn token_row(
         if s > 0.0 {
             // Alignment adds a tie-breaking nudge before capping at 1.
             *cell = cell.max((s + 1e-6).min(1.0));
+        }
+    }
+}
+
+/// The bounds across scripts of party token `pt` against each query token
+/// (`q_tokens`), skeletons compared and, with `labials`, the Arabic b read
+/// as p, into `row` (all 0 on entry).
+fn skeleton_row(q_tokens: &[&Token], pt: &Token, labials: bool, row: &mut [f64]) {
+    for (cell, qt) in row.iter_mut().zip(q_tokens) {
+        let mut s = skeleton_similarity(qt, pt);
+        if labials
+            && qt.class == TokenClass::Word
+            && pt.class == TokenClass::Word
+            && labials_may_meet(qt, pt)
+        {
+            s = s.max(crate::names::LABIAL_SIMILARITY);
+        }
+        if s > 0.0 {
+            *cell = (s + 1e-6).min(1.0);
         }
     }
 }
