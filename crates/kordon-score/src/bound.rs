@@ -606,13 +606,15 @@ pub(crate) struct TokenPairBounds<'a> {
     /// The same across scripts, by the token's number and whether the
     /// Arabic b may read as p.
     across_starts: TokenMemo<(u32, bool), u32>,
-    /// Across scripts: which of the query's two-word runs (bits by their
-    /// order in the outline) a party word reads as, by the word's number;
-    /// and which of the query's long words (bits by their order among its
-    /// tokens) a two-word party run reads as, by its words' numbers.
-    /// Arabic names share most of their runs ("abd al").
-    word_reads: TokenMemo<u32, u64>,
-    run_reads: TokenMemo<(u32, u32), u64>,
+    /// Across scripts: where the bits (in `bits`) start of which of the
+    /// query's two-word runs (by their order in the outline) a party word
+    /// reads as, by the word's number; and of which of the query's long
+    /// words (by their order among its tokens) a two-word party run reads
+    /// as, by its words' numbers. Arabic names share most of their runs
+    /// ("abd al").
+    word_reads: TokenMemo<u32, u32>,
+    run_reads: TokenMemo<(u32, u32), u32>,
+    bits: Vec<u64>,
     /// The letters of each numbered token, by number (empty when the
     /// parties' numbering did not keep them).
     letters: &'a [Spellings],
@@ -659,17 +661,53 @@ impl TokenPairBounds<'_> {
 
 type TokenMemo<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
-/// `compute` once per `key` in `memo`, or every time without a key (a
-/// party whose tokens are not numbered).
-fn memoised<K: std::hash::Hash + Eq, V: Copy>(
-    memo: Option<&mut TokenMemo<K, V>>,
+/// One bit per item of a query's list (its two-word runs, its long words):
+/// whether a party token or run reads as it.
+type Bits = SmallVec<[u64; 1]>;
+
+/// `bits` (all 0 on entry, one bit per item) as `compute` sets them, once
+/// per `key` in `memo` (the bits stored in `store`), or every time without
+/// a memo or a key (a party whose tokens are not numbered).
+fn memoised_bits<K: std::hash::Hash + Eq>(
+    memo: Option<(&mut TokenMemo<K, u32>, &mut Vec<u64>)>,
     key: Option<K>,
-    compute: impl FnOnce() -> V,
-) -> V {
-    match memo.zip(key) {
-        Some((memo, key)) => *memo.entry(key).or_insert_with(compute),
-        None => compute(),
+    bits: &mut Bits,
+    compute: impl FnOnce(&mut Bits),
+) {
+    let Some(((memo, store), key)) = memo.zip(key) else {
+        return compute(bits);
+    };
+    match memo.entry(key) {
+        std::collections::hash_map::Entry::Occupied(start) => {
+            let (start, len) = (*start.get() as usize, bits.len());
+            bits.copy_from_slice(&store[start..start + len]);
+        }
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            compute(bits);
+            slot.insert(store.len() as u32);
+            store.extend_from_slice(bits);
+        }
     }
+}
+
+/// The indices of the items whose bit is set: one step per set bit, since
+/// nearly every party token and run reads as none.
+fn set_bits(bits: &Bits) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &word)| {
+        let next = |&b: &u64| Some(b & (b - 1)).filter(|&b| b != 0);
+        std::iter::successors(Some(word).filter(|&b| b != 0), next)
+            .map(move |b| w * 64 + b.trailing_zeros() as usize)
+    })
+}
+
+/// Bits for `count` items, all 0.
+fn no_bits(count: usize) -> Bits {
+    smallvec::smallvec![0; count.div_ceil(64)]
+}
+
+/// Sets item `k`'s bit.
+fn set_bit(bits: &mut Bits, k: usize) {
+    bits[k / 64] |= 1 << (k % 64);
 }
 
 /// Upper bounds of one query against one party: per name, and per variant
@@ -883,23 +921,25 @@ impl PartyBounds {
                 .iter()
                 .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
                 .collect();
-            // A memo keeps one bit per run.
-            let mut word_memo = (pairs.len() <= 64)
-                .then(|| known.as_deref_mut().map(|k| &mut k.word_reads))
-                .flatten();
+            let mut reads = no_bits(pairs.len());
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
-                    let reads = memoised(word_memo.as_deref_mut(), e.tokens.number(pj), || {
+                    reads.fill(0);
+                    let memo = known
+                        .as_deref_mut()
+                        .map(|k| (&mut k.word_reads, &mut k.bits));
+                    memoised_bits(memo, e.tokens.number(pj), &mut reads, |reads| {
                         let w = Spelling::of(pt);
-                        (pairs.iter().enumerate())
-                            .filter(|(_, pair)| joined_reads_across(pair, pt, &w))
-                            .fold(0u64, |set, (k, _)| set | 1 << k)
-                    });
-                    for (k, (_, _, ids)) in q.outline.joined_pairs.iter().enumerate() {
-                        if reads & (1 << k) != 0 {
-                            across_p[pj] = 1.0;
-                            ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
+                        for (k, pair) in pairs.iter().enumerate() {
+                            if joined_reads_across(pair, pt, &w) {
+                                set_bit(reads, k);
+                            }
                         }
+                    });
+                    for k in set_bits(&reads) {
+                        across_p[pj] = 1.0;
+                        let ids = &q.outline.joined_pairs[k].2;
+                        ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
                     }
                 }
             }
@@ -944,9 +984,7 @@ impl PartyBounds {
                     q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
                 };
                 let (mut j, mut skeleton) = (String::new(), String::new());
-                let mut run_memo = (long_words.len() <= 64)
-                    .then(|| known.map(|k| &mut k.run_reads))
-                    .flatten();
+                let mut reads = no_bits(long_words.len());
                 for &(a, b) in &runs {
                     if !long_words
                         .iter()
@@ -955,25 +993,27 @@ impl PartyBounds {
                         continue;
                     }
                     let key = e.tokens.number(a as usize).zip(e.tokens.number(b as usize));
-                    let reads = memoised(run_memo.as_deref_mut(), key, || {
+                    reads.fill(0);
+                    let memo = known
+                        .as_deref_mut()
+                        .map(|k| (&mut k.run_reads, &mut k.bits));
+                    memoised_bits(memo, key, &mut reads, |reads| {
                         let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                         j.clear();
                         j.push_str(&ta.text);
                         j.push_str(&tb.text);
                         kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
                         let run = Spelling::new(&j, &skeleton);
-                        (long_words.iter().zip(&words).enumerate())
-                            .filter(|(_, (&qi, word))| {
-                                joined_reads_across(&run, q_tokens[qi], word)
-                            })
-                            .fold(0u64, |set, (k, _)| set | 1 << k)
-                    });
-                    for (k, &qi) in long_words.iter().enumerate() {
-                        if reads & (1 << k) != 0 {
-                            across_q[qi] = 1.0;
-                            across_p[a as usize] = 1.0;
-                            across_p[b as usize] = 1.0;
+                        for (k, (&qi, word)) in long_words.iter().zip(&words).enumerate() {
+                            if joined_reads_across(&run, q_tokens[qi], word) {
+                                set_bit(reads, k);
+                            }
                         }
+                    });
+                    for k in set_bits(&reads) {
+                        across_q[long_words[k]] = 1.0;
+                        across_p[a as usize] = 1.0;
+                        across_p[b as usize] = 1.0;
                     }
                 }
             }
@@ -1590,6 +1630,41 @@ mod tests {
             .collect();
         assert!(bounds[1] >= score_entity(&q, &parties[1], &UniformWeights).score);
         assert!(bounds[1] > 0.9, "{bounds:?}");
+    }
+
+    /// A query of more than 64 long words and two-word runs, met across
+    /// scripts: the bits of which of them a party token or run reads as
+    /// span several words, with the memo and without.
+    #[test]
+    fn bounds_across_scripts_hold_past_64_query_words() {
+        let syllables = [
+            "rah", "man", "has", "san", "kar", "dam", "sul", "tan", "far",
+        ];
+        let mut words: Vec<String> = (0..80)
+            .map(|i| format!("{}{}", syllables[i % 9], syllables[(i / 9) % 9]))
+            .collect();
+        words.push("Abdalrahman Alhasan".into());
+        let query = words.join(" ");
+        let q = PreparedQuery::new(&query, Some(Schema::Person), &[], None, &[]);
+        assert!(
+            q.outline.joined_pairs.len() > 64,
+            "{}",
+            q.outline.joined_pairs.len()
+        );
+        let mut parties = [party(Schema::Person, &["عبد الرحمن الحسن"])];
+        let tokens = crate::number_tokens(&mut parties);
+        let mut known = TokenPairBounds::new(&tokens.letters);
+        let w = &q.variant_weights;
+        let e = &parties[0];
+        for floor in [f64::NEG_INFINITY, 0.5] {
+            let fresh = PartyBounds::new(&q, w, e, Schema::Person, None, floor);
+            for _ in 0..2 {
+                let kept = PartyBounds::new(&q, w, e, Schema::Person, Some(&mut known), floor);
+                assert_eq!((&fresh.names, &fresh.pairs), (&kept.names, &kept.pairs));
+            }
+        }
+        assert!(!known.run_reads.is_empty() && !known.word_reads.is_empty());
+        check_pairs(&q, e, Schema::Person);
     }
 
     /// Parties of several names share one token table, so that one name's
