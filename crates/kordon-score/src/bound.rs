@@ -629,63 +629,34 @@ impl<'a> TokenPairBounds<'a> {
     }
 }
 
-impl TokenPairBounds<'_> {
-    /// The row of bounds kept under `key`, within or across scripts, into
-    /// `row` (all 0 on entry), which `compute` writes the first time it is
-    /// asked for.
-    fn row(
-        &mut self,
-        across: bool,
-        key: (u32, bool),
-        row: &mut [f64],
-        compute: impl FnOnce(&mut [f64]),
-    ) {
-        let starts = if across {
-            &mut self.across_starts
-        } else {
-            &mut self.starts
-        };
-        match starts.entry(key) {
-            std::collections::hash_map::Entry::Occupied(start) => {
-                let start = *start.get() as usize;
-                row.copy_from_slice(&self.rows[start..start + row.len()]);
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                compute(row);
-                slot.insert(self.rows.len() as u32);
-                self.rows.extend_from_slice(row);
-            }
-        }
-    }
-}
-
 type TokenMemo<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// One bit per item of a query's list (its two-word runs, its long words):
 /// whether a party token or run reads as it.
 type Bits = SmallVec<[u64; 1]>;
 
-/// `bits` (all 0 on entry, one bit per item) as `compute` sets them, once
-/// per `key` in `memo` (the bits stored in `store`), or every time without
-/// a memo or a key (a party whose tokens are not numbered).
-fn memoised_bits<K: std::hash::Hash + Eq>(
-    memo: Option<(&mut TokenMemo<K, u32>, &mut Vec<u64>)>,
+/// `out` (all 0 on entry) as `compute` writes it, once per `key` in `memo`
+/// (which keeps where in `store` the copy starts), or every time without a
+/// memo or a key (a party whose tokens are not numbered): rows of token-pair
+/// bounds, and bits of what a party token or run reads as.
+fn memoised<K: std::hash::Hash + Eq, T: Copy>(
+    memo: Option<(&mut TokenMemo<K, u32>, &mut Vec<T>)>,
     key: Option<K>,
-    bits: &mut Bits,
-    compute: impl FnOnce(&mut Bits),
+    out: &mut [T],
+    compute: impl FnOnce(&mut [T]),
 ) {
     let Some(((memo, store), key)) = memo.zip(key) else {
-        return compute(bits);
+        return compute(out);
     };
     match memo.entry(key) {
         std::collections::hash_map::Entry::Occupied(start) => {
-            let (start, len) = (*start.get() as usize, bits.len());
-            bits.copy_from_slice(&store[start..start + len]);
+            let (start, len) = (*start.get() as usize, out.len());
+            out.copy_from_slice(&store[start..start + len]);
         }
         std::collections::hash_map::Entry::Vacant(slot) => {
-            compute(bits);
+            compute(out);
             slot.insert(store.len() as u32);
-            store.extend_from_slice(bits);
+            store.extend_from_slice(out);
         }
     }
 }
@@ -706,7 +677,7 @@ fn no_bits(count: usize) -> Bits {
 }
 
 /// Sets item `k`'s bit.
-fn set_bit(bits: &mut Bits, k: usize) {
+fn set_bit(bits: &mut [u64], k: usize) {
     bits[k / 64] |= 1 << (k % 64);
 }
 
@@ -756,15 +727,12 @@ impl PartyBounds {
         for (pj, pt) in p_tokens.iter().enumerate() {
             let row = &mut pw[pj * qn..(pj + 1) * qn];
             let key = e.tokens.number(pj).map(|n| (n, places));
-            match known.as_deref_mut().zip(key) {
-                Some((known, key)) => {
-                    let letters = known.letters.get(key.0 as usize);
-                    known.row(false, key, row, |row| {
-                        token_row(&q_shapes, pt, letters, places, row)
-                    });
-                }
-                None => token_row(&q_shapes, pt, None, places, row),
-            }
+            let letters =
+                (known.as_deref().zip(key)).and_then(|(k, key)| k.letters.get(key.0 as usize));
+            let memo = known.as_deref_mut().map(|k| (&mut k.starts, &mut k.rows));
+            memoised(memo, key, row, |row| {
+                token_row(&q_shapes, pt, letters, places, row)
+            });
         }
 
         // Concepts written as several words, and single concept words that
@@ -904,12 +872,12 @@ impl PartyBounds {
                 }
                 let key = e.tokens.number(pj).map(|n| (n, labials));
                 row.fill(0.0);
-                match known.as_deref_mut().zip(key) {
-                    Some((known, key)) => known.row(true, key, &mut row, |row| {
-                        skeleton_row(&q_tokens, pt, labials, row)
-                    }),
-                    None => skeleton_row(&q_tokens, pt, labials, &mut row),
-                }
+                let memo = known
+                    .as_deref_mut()
+                    .map(|k| (&mut k.across_starts, &mut k.rows));
+                memoised(memo, key, &mut row, |row| {
+                    skeleton_row(&q_tokens, pt, labials, row)
+                });
                 for (x, &s) in pw_across[pj * qn..(pj + 1) * qn].iter_mut().zip(&row) {
                     raise(x, s);
                 }
@@ -928,7 +896,7 @@ impl PartyBounds {
                     let memo = known
                         .as_deref_mut()
                         .map(|k| (&mut k.word_reads, &mut k.bits));
-                    memoised_bits(memo, e.tokens.number(pj), &mut reads, |reads| {
+                    memoised(memo, e.tokens.number(pj), &mut reads, |reads| {
                         let w = Spelling::of(pt);
                         for (k, pair) in pairs.iter().enumerate() {
                             if joined_reads_across(pair, pt, &w) {
@@ -997,7 +965,7 @@ impl PartyBounds {
                     let memo = known
                         .as_deref_mut()
                         .map(|k| (&mut k.run_reads, &mut k.bits));
-                    memoised_bits(memo, key, &mut reads, |reads| {
+                    memoised(memo, key, &mut reads, |reads| {
                         let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                         j.clear();
                         j.push_str(&ta.text);
