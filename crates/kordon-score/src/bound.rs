@@ -14,10 +14,11 @@
 //! bound against the exact score on the shared pair files.
 
 use crate::names::{
-    acronym_run_ends, coverage_score, fuzzy_ceiling, is_place_adjective, joined_floor,
-    joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair, letter_bag_distance,
-    letters_absent, segment_factor, similarity_with, skeleton_similarity, Spelled, TokenNumbers,
-    ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
+    acronym_run_ends, coverage_ceiling, coverage_score, fuzzy_ceiling, is_place_adjective,
+    joined_floor, joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair,
+    letter_bag_distance, letters_absent, segment_factor, similarity_with, skeleton_similarity,
+    Spelled, TokenNumbers, ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN,
+    PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -1013,16 +1014,18 @@ impl PartyBounds {
                     })
                 })
                 .collect();
-            let aligned = q_weights
+            // The score rises with the query's coverage, so the best
+            // variant's coverage gives the best score: one power, not one per
+            // variant.
+            let covered = q_weights
                 .iter()
                 .enumerate()
                 .filter_map(|(i, w)| {
                     let ids = q.tokens.variant(i).1;
                     cover(w.iter().copied(), ids.iter().map(|&qi| best[qi as usize]))
                 })
-                .map(|a| coverage_score(a, 1.0, schema))
                 .fold(0.0, f64::max);
-            let mut whole = aligned + SLACK;
+            let mut whole = coverage_score(covered, 1.0, schema) + SLACK;
             // Joined scores cost more: read only when the rest is below.
             if whole < floor {
                 for (n, (name, _)) in e.names.iter().enumerate() {
@@ -1082,14 +1085,23 @@ impl PartyBounds {
                         vid.iter().map(|&pj| c_weights[pj as usize]),
                         vid.iter().map(|&pj| p_best(pj)),
                     );
-                    let aligned = match (a, c) {
-                        (Some(a), Some(c)) => coverage_score(a, c, schema),
-                        _ => 0.0,
-                    };
                     let joined =
                         pair_joined_score(q_info, va, info, &name.variants[vi - first_variant]);
-                    let b =
-                        (aligned * segment_factor(va.segment, info.segment)).max(joined) + SLACK;
+                    let segment = segment_factor(va.segment, info.segment);
+                    let b = match (a, c) {
+                        (Some(a), Some(c)) => {
+                            // A pair below the floor is never aligned, so its
+                            // bound need only stay below it: the cheaper
+                            // ceiling often shows it is.
+                            let ceiling = (coverage_ceiling(a, c, schema) * segment).max(joined);
+                            if ceiling + SLACK < floor {
+                                ceiling
+                            } else {
+                                (coverage_score(a, c, schema) * segment).max(joined)
+                            }
+                        }
+                        _ => joined.max(0.0),
+                    } + SLACK;
                     name_best = name_best.max(b);
                     bounds.pairs.push(b);
                 }
@@ -1392,6 +1404,19 @@ mod tests {
             if let (Some(x), Some(y)) = (first_token(&a), first_token(&b)) {
                 check_tokens(&x, &y);
             }
+        }
+
+        /// Pair bounds below the floor are taken from the cheaper ceiling:
+        /// it must never fall below the score by more than rounding.
+        #[test]
+        fn coverage_ceiling_is_never_below_the_score(
+            a in 0.0f64..=1.0,
+            b in 0.0f64..=1.0,
+            person in proptest::bool::ANY,
+        ) {
+            let schema = if person { Schema::Person } else { Schema::Organization };
+            let (ceiling, score) = (coverage_ceiling(a, b, schema), coverage_score(a, b, schema));
+            proptest::prop_assert!(ceiling + 1e-12 >= score, "{ceiling} < {score}");
         }
     }
 
