@@ -600,6 +600,15 @@ thread_local! {
 /// candidates retrieved for one query share many of their tokens.
 #[derive(Debug, Default)]
 pub(crate) struct TokenPairBounds<'a> {
+    memos: Memos,
+    /// The letters of each numbered token, by number (empty when the
+    /// parties' numbering did not keep them).
+    letters: &'a [Spellings],
+}
+
+/// What [`TokenPairBounds`] keeps of one query.
+#[derive(Debug, Default)]
+struct Memos {
     /// Where a party token's row of bounds (one per query token) starts in
     /// `rows`, by the token's number and whether place adjectives count.
     starts: TokenMemo<(u32, bool), u32>,
@@ -616,16 +625,44 @@ pub(crate) struct TokenPairBounds<'a> {
     word_reads: TokenMemo<u32, u32>,
     run_reads: TokenMemo<(u32, u32), u32>,
     bits: Vec<u64>,
-    /// The letters of each numbered token, by number (empty when the
-    /// parties' numbering did not keep them).
-    letters: &'a [Spellings],
+}
+
+impl Memos {
+    fn clear(&mut self) {
+        self.starts.clear();
+        self.rows.clear();
+        self.across_starts.clear();
+        self.word_reads.clear();
+        self.run_reads.clear();
+        self.bits.clear();
+    }
+}
+
+thread_local! {
+    /// The memos of the thread's last query, emptied: the next query's
+    /// memos start at the size they grew to rather than growing again.
+    static SPARE_MEMOS: std::cell::Cell<Memos> = std::cell::Cell::default();
 }
 
 impl<'a> TokenPairBounds<'a> {
     pub(crate) fn new(letters: &'a [Spellings]) -> TokenPairBounds<'a> {
         TokenPairBounds {
+            memos: SPARE_MEMOS.take(),
             letters,
-            ..TokenPairBounds::default()
+        }
+    }
+}
+
+/// Memos holding more bounds than this (8 MB of rows, after an unusually
+/// long query) are let go rather than kept for the thread's next query.
+const SPARE_ROWS_MAX: usize = 1 << 20;
+
+impl Drop for TokenPairBounds<'_> {
+    fn drop(&mut self) {
+        let mut memos = std::mem::take(&mut self.memos);
+        if memos.rows.capacity() <= SPARE_ROWS_MAX {
+            memos.clear();
+            SPARE_MEMOS.set(memos);
         }
     }
 }
@@ -730,7 +767,9 @@ impl PartyBounds {
             let key = e.tokens.number(pj).map(|n| (n, places));
             let letters =
                 (known.as_deref().zip(key)).and_then(|(k, key)| k.letters.get(key.0 as usize));
-            let memo = known.as_deref_mut().map(|k| (&mut k.starts, &mut k.rows));
+            let memo = known
+                .as_deref_mut()
+                .map(|k| (&mut k.memos.starts, &mut k.memos.rows));
             memoised(memo, key, row, |row| {
                 token_row(&q_shapes, pt, letters, places, row)
             });
@@ -875,7 +914,7 @@ impl PartyBounds {
                 row.fill(0.0);
                 let memo = known
                     .as_deref_mut()
-                    .map(|k| (&mut k.across_starts, &mut k.rows));
+                    .map(|k| (&mut k.memos.across_starts, &mut k.memos.rows));
                 memoised(memo, key, &mut row, |row| {
                     skeleton_row(&q_tokens, pt, labials, row)
                 });
@@ -896,7 +935,7 @@ impl PartyBounds {
                     reads.fill(0);
                     let memo = known
                         .as_deref_mut()
-                        .map(|k| (&mut k.word_reads, &mut k.bits));
+                        .map(|k| (&mut k.memos.word_reads, &mut k.memos.bits));
                     memoised(memo, e.tokens.number(pj), &mut reads, |reads| {
                         let w = Spelling::of(pt);
                         for (k, pair) in pairs.iter().enumerate() {
@@ -965,7 +1004,7 @@ impl PartyBounds {
                     reads.fill(0);
                     let memo = known
                         .as_deref_mut()
-                        .map(|k| (&mut k.run_reads, &mut k.bits));
+                        .map(|k| (&mut k.memos.run_reads, &mut k.memos.bits));
                     memoised(memo, key, &mut reads, |reads| {
                         let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                         j.clear();
@@ -1594,7 +1633,7 @@ mod tests {
                     e.names[0].0.original
                 );
             }
-            kept += known.starts.len();
+            kept += known.memos.starts.len();
         }
         assert!(kept > 10_000, "only {kept} kept");
 
@@ -1656,7 +1695,7 @@ mod tests {
                 assert_eq!((&fresh.names, &fresh.pairs), (&kept.names, &kept.pairs));
             }
         }
-        assert!(!known.run_reads.is_empty() && !known.word_reads.is_empty());
+        assert!(!known.memos.run_reads.is_empty() && !known.memos.word_reads.is_empty());
         check_pairs(&q, e, Schema::Person);
     }
 
