@@ -4,6 +4,11 @@
 
 use crate::normalize::{normalize_basic as normalize_text, Script};
 use std::collections::{HashMap, HashSet};
+
+/// The lexicon's tables are asked about every word of every name, and
+/// their keys are its own: a fast hash, not one that resists crafted keys.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
 use std::sync::OnceLock;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
@@ -79,55 +84,55 @@ impl SubstringForms {
 
 pub struct Lexicon {
     /// Squashed legal form (no spaces, no dots) → generic type.
-    pub legal_forms: HashMap<String, String>,
+    pub legal_forms: FastMap<String, String>,
     /// Longest legal form in tokens, to bound the multi-token scan.
     pub legal_form_max_tokens: usize,
     /// Every beginning of a squashed legal form (the empty one and whole
     /// forms included): the scan stops adding words once none can follow.
-    legal_form_openings: HashSet<String>,
+    legal_form_openings: FastSet<String>,
     /// Legal forms in unspaced scripts, searched as substrings.
     pub unspaced_legal_forms: SubstringForms,
     /// Squashed legal form spelling (also romanised) → its form's first spelling.
-    pub legal_form_spellings: HashMap<String, String>,
+    pub legal_form_spellings: FastMap<String, String>,
     /// Groups of legal form types one English rendering serves ("ltd" for
     /// a GmbH as for a plc).
     pub legal_kin: Vec<Vec<String>>,
     /// Squashed legal forms that are English/international renderings.
-    pub international_forms: HashMap<String, ()>,
+    pub international_forms: FastMap<String, ()>,
     /// Generic words in unspaced scripts, searched as substrings.
     pub unspaced_concepts: SubstringForms,
-    pub stopwords: HashMap<String, ()>,
+    pub stopwords: FastMap<String, ()>,
     /// Stopwords that open or close a person's name as a surname ("Le", "Im").
-    pub stopword_surnames: HashMap<String, ()>,
+    pub stopword_surnames: FastMap<String, ()>,
     /// Honorifics of people ("mr", "sheikh").
-    pub titles: HashMap<String, ()>,
+    pub titles: FastMap<String, ()>,
     /// Labels before any party's name ("beneficiary", "messrs").
-    pub labels: HashMap<String, ()>,
-    pub vessel_prefixes: HashMap<String, ()>,
+    pub labels: FastMap<String, ()>,
+    pub vessel_prefixes: FastMap<String, ()>,
     /// Concepts giving a company its role in a group ("holding").
-    pub group_roles: HashMap<String, ()>,
+    pub group_roles: FastMap<String, ()>,
     /// Words joining a person's name to a parent's ("bin", "ibn", "bint").
-    pub lineage_connectors: HashMap<String, ()>,
-    pub numbers: HashMap<String, u32>,
+    pub lineage_connectors: FastMap<String, ()>,
+    pub numbers: FastMap<String, u32>,
     /// Number words that also open brand names ("Premier", "Erste"): numbers
     /// only after a name's first token.
-    pub numbers_not_first: HashMap<String, ()>,
+    pub numbers_not_first: FastMap<String, ()>,
     pub concepts: Vec<Concept>,
     /// Personal name spelling → the name of its variant group.
-    pub person_name_group: HashMap<String, String>,
+    pub person_name_group: FastMap<String, String>,
     /// Every concept variant (squashed) to its concept. A fast hash: the
     /// scorer asks about every run of words of every name it aligns.
-    pub concept_of: HashMap<String, u16, foldhash::fast::FixedState>,
+    pub concept_of: FastMap<String, u16>,
     /// Inflected endings and the base endings of the same words
     /// (`data/declensions.txt`; "" is the bare stem).
     pub declensions: Vec<(Vec<String>, Vec<String>)>,
     /// Multi-word markers as squashed token sequences.
     pub markers: Vec<(Vec<String>, MarkerKind)>,
-    homoglyph_to_latin: HashMap<char, char>,
+    homoglyph_to_latin: FastMap<char, char>,
     /// Letter → the canonical letter of its spelling-variant group.
-    letter_variant: HashMap<char, char>,
-    latin_to_cyrillic: HashMap<char, char>,
-    latin_to_greek: HashMap<char, char>,
+    letter_variant: FastMap<char, char>,
+    latin_to_cyrillic: FastMap<char, char>,
+    latin_to_greek: FastMap<char, char>,
 }
 
 /// Shortest stem [`Lexicon::declined`] reads endings from: shorter words
@@ -173,7 +178,7 @@ fn alternatives(form: &str) -> Vec<String> {
         .collect()
 }
 
-fn word_set(text: &str) -> HashMap<String, ()> {
+fn word_set(text: &str) -> FastMap<String, ()> {
     data_lines(text)
         .flat_map(str::split_whitespace)
         .map(|w| (normalize_text(w), ()))
@@ -181,11 +186,11 @@ fn word_set(text: &str) -> HashMap<String, ()> {
 }
 
 fn build() -> Lexicon {
-    let mut legal_forms = HashMap::new();
+    let mut legal_forms = FastMap::default();
     let mut legal_form_max_tokens = 1;
     let mut unspaced_legal_forms = Vec::new();
-    let mut international_forms = HashMap::new();
-    let mut legal_form_spellings = HashMap::new();
+    let mut international_forms = FastMap::default();
+    let mut legal_form_spellings = FastMap::default();
     let mut legal_kin: Vec<Vec<String>> = Vec::new();
     for line in data_lines(LEGAL_FORMS) {
         let Some((kind, forms)) = line.split_once(':') else {
@@ -238,8 +243,8 @@ fn build() -> Lexicon {
     unspaced_legal_forms.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
     unspaced_legal_forms.dedup();
 
-    let mut numbers = HashMap::new();
-    let mut numbers_not_first = HashMap::new();
+    let mut numbers = FastMap::default();
+    let mut numbers_not_first = FastMap::default();
     for line in data_lines(NUMBERS) {
         let Some((value, words)) = line.split_once(':') else {
             continue;
@@ -257,7 +262,7 @@ fn build() -> Lexicon {
     }
 
     let mut concepts = Vec::new();
-    let mut concept_of: HashMap<String, u16, foldhash::fast::FixedState> = HashMap::default();
+    let mut concept_of: FastMap<String, u16> = FastMap::default();
     let mut unspaced_concepts = Vec::new();
     for line in data_lines(CONCEPTS) {
         let Some((head, words)) = line.split_once(':') else {
@@ -313,9 +318,9 @@ fn build() -> Lexicon {
     unspaced_concepts.dedup();
     markers.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
 
-    let mut homoglyph_to_latin = HashMap::new();
-    let mut latin_to_cyrillic = HashMap::new();
-    let mut latin_to_greek = HashMap::new();
+    let mut homoglyph_to_latin = FastMap::default();
+    let mut latin_to_cyrillic = FastMap::default();
+    let mut latin_to_greek = FastMap::default();
     for line in data_lines(HOMOGLYPHS) {
         let mut chars = line.split_whitespace().filter_map(|w| w.chars().next());
         let Some(latin) = chars.next() else { continue };
@@ -333,7 +338,7 @@ fn build() -> Lexicon {
         }
     }
 
-    let mut letter_variant = HashMap::new();
+    let mut letter_variant = FastMap::default();
     for line in data_lines(LETTER_VARIANTS) {
         let mut letters = line.split_whitespace().filter_map(|w| w.chars().next());
         let Some(canonical) = letters.next() else {
@@ -344,7 +349,7 @@ fn build() -> Lexicon {
         }
     }
 
-    let mut person_name_group = HashMap::new();
+    let mut person_name_group = FastMap::default();
     for line in data_lines(PERSON_NAMES) {
         let mut words = line.split_whitespace();
         let Some(head) = words.next() else { continue };
