@@ -51,9 +51,34 @@ impl Script {
     }
 }
 
+/// Whether `c` is alphabetic, as [`char::is_alphabetic`] says. Names are
+/// read letter by letter several times per query, and outside ASCII the
+/// standard library searches its ranges for every letter; the Basic
+/// Multilingual Plane, where nearly every name's letters are, is looked up
+/// in a table of one bit per character (8 KB), built once.
+pub(crate) fn is_letter(c: char) -> bool {
+    static PLANE0: std::sync::LazyLock<Box<[u64; 1024]>> = std::sync::LazyLock::new(|| {
+        let mut bits = Box::new([0u64; 1024]);
+        for cp in 0..0x1_0000u32 {
+            if char::from_u32(cp).is_some_and(char::is_alphabetic) {
+                bits[cp as usize / 64] |= 1 << (cp % 64);
+            }
+        }
+        bits
+    });
+    let cp = c as u32;
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else if cp < 0x1_0000 {
+        PLANE0[cp as usize / 64] >> (cp % 64) & 1 != 0
+    } else {
+        c.is_alphabetic()
+    }
+}
+
 /// The script of one character, `None` for digits, punctuation and marks.
 pub fn char_script(c: char) -> Option<Script> {
-    if !c.is_alphabetic() {
+    if !is_letter(c) {
         return None;
     }
     let cp = c as u32;
@@ -221,7 +246,7 @@ fn push_normalized(c: char, buf: &mut String) {
         buf.push_str(" percent ");
         return;
     }
-    if c.is_alphanumeric() || matches!(c, '.' | '&' | '/') {
+    if is_letter(c) || c.is_numeric() || matches!(c, '.' | '&' | '/') {
         buf.extend(c.to_lowercase());
     } else if c.is_whitespace() || c.is_ascii_punctuation() || is_separator_symbol(c) {
         buf.push(' ');
@@ -255,11 +280,7 @@ fn strip_possessives(s: &str) -> std::borrow::Cow<'_, str> {
             i += 2;
             continue;
         }
-        letters_before = if c.is_alphabetic() {
-            letters_before + 1
-        } else {
-            0
-        };
+        letters_before = if is_letter(c) { letters_before + 1 } else { 0 };
         out.push(c);
         i += 1;
     }
@@ -367,6 +388,20 @@ mod tests {
                 prop_assert_eq!(fold_homoglyphs(word), word);
             }
         }
+    }
+
+    #[test]
+    fn letters_are_the_standard_librarys_alphabetic_characters() {
+        let differ: Vec<char> = (0..=0x10_FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_letter(c) != c.is_alphabetic())
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{} differ, first {:?}",
+            differ.len(),
+            differ.first()
+        );
     }
 
     #[test]

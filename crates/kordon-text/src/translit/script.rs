@@ -110,7 +110,7 @@ const BLOCKS: &[(u32, u32, Script)] = &[
 /// The script of a letter; `None` for characters that belong to no script
 /// (digits, punctuation, spaces, combining marks).
 pub fn script_of(c: char) -> Option<Script> {
-    if !c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c) {
+    if !crate::normalize::is_letter(c) || unicode_normalization::char::is_combining_mark(c) {
         return None;
     }
     let code = u32::from(c);
