@@ -590,9 +590,9 @@ impl<'t> Shape<'t> {
 type Readings = SmallVec<[f64; 32]>;
 
 thread_local! {
-    /// Bounds of token pairs, party token major, within and across scripts:
-    /// kept per thread, since a party with many aliases needs thousands.
-    static MATRICES: std::cell::Cell<(Vec<f64>, Vec<f64>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    /// Bounds of token pairs across scripts, party token major: kept per
+    /// thread, since a party with many aliases needs thousands.
+    static ACROSS_MATRIX: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Bounds of one query's tokens against party tokens numbered by
@@ -669,49 +669,40 @@ impl Drop for TokenPairBounds<'_> {
 
 type TokenMemo<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
-/// One bit per item of a query's list (its two-word runs, its long words):
-/// whether a party token or run reads as it.
-type Bits = SmallVec<[u64; 1]>;
-
-/// `out` (all 0 on entry) as `compute` writes it, once per `key` in `memo`
-/// (which keeps where in `store` the copy starts), or every time without a
-/// memo or a key (a party whose tokens are not numbered): rows of token-pair
-/// bounds, and bits of what a party token or run reads as.
-fn memoised<K: std::hash::Hash + Eq, T: Copy>(
-    memo: Option<(&mut TokenMemo<K, u32>, &mut Vec<T>)>,
+/// Where in `store` the `len` items that `compute` writes (all 0 on entry)
+/// start: written once per `key` in `memo`, or every time without a key (a
+/// party whose tokens are not numbered). Rows of token-pair bounds, and bits
+/// of what a party token or run reads as, are read where they are stored,
+/// not copied.
+fn memoised<K: std::hash::Hash + Eq, T: Copy + Default>(
+    memo: &mut TokenMemo<K, u32>,
+    store: &mut Vec<T>,
     key: Option<K>,
-    out: &mut [T],
+    len: usize,
     compute: impl FnOnce(&mut [T]),
-) {
-    let Some(((memo, store), key)) = memo.zip(key) else {
-        return compute(out);
+) -> usize {
+    let start = store.len();
+    let slot = match key.map(|key| memo.entry(key)) {
+        Some(std::collections::hash_map::Entry::Occupied(known)) => return *known.get() as usize,
+        Some(std::collections::hash_map::Entry::Vacant(slot)) => Some(slot),
+        None => None,
     };
-    match memo.entry(key) {
-        std::collections::hash_map::Entry::Occupied(start) => {
-            let (start, len) = (*start.get() as usize, out.len());
-            out.copy_from_slice(&store[start..start + len]);
-        }
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            compute(out);
-            slot.insert(store.len() as u32);
-            store.extend_from_slice(out);
-        }
+    store.resize(start + len, T::default());
+    compute(&mut store[start..]);
+    if let Some(slot) = slot {
+        slot.insert(start as u32);
     }
+    start
 }
 
 /// The indices of the items whose bit is set: one step per set bit, since
 /// nearly every party token and run reads as none.
-fn set_bits(bits: &Bits) -> impl Iterator<Item = usize> + '_ {
+fn set_bits(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
     bits.iter().enumerate().flat_map(|(w, &word)| {
         let next = |&b: &u64| Some(b & (b - 1)).filter(|&b| b != 0);
         std::iter::successors(Some(word).filter(|&b| b != 0), next)
             .map(move |b| w * 64 + b.trailing_zeros() as usize)
     })
-}
-
-/// Bits for `count` items, all 0.
-fn no_bits(count: usize) -> Bits {
-    smallvec::smallvec![0; count.div_ceil(64)]
 }
 
 /// Sets item `k`'s bit.
@@ -738,18 +729,24 @@ impl PartyBounds {
         q_weights: &[TokenNumbers],
         e: &PreparedEntity,
         schema: Schema,
-        mut known: Option<&mut TokenPairBounds<'_>>,
+        known: Option<&mut TokenPairBounds<'_>>,
         floor: f64,
     ) -> PartyBounds {
         let q_tokens = q.tokens.tokens(|_| &q.analyzed);
         let p_tokens = e.tokens.tokens(|n| &e.names[n].0);
         let (qn, pn) = (q_tokens.len(), p_tokens.len());
-        // `pw` holds the bound of each (party token, query token) pair;
-        // `readings_q` and `readings_p` what readings over several words may
-        // give each token.
-        let (mut pw, mut pw_across) = MATRICES.take();
-        pw.clear();
-        pw.resize(qn * pn, 0.0);
+        // Without the query's memos, this party's own: a token listed in
+        // several of its aliases is still bounded once.
+        let mut own = Memos::default();
+        let (memos, letters): (&mut Memos, &[Spellings]) = match known {
+            Some(k) => (&mut k.memos, k.letters),
+            None => (&mut own, &[]),
+        };
+        // `row_starts[pj]` is where party token `pj`'s row of bounds, one
+        // per query token, starts in `memos.rows`; `readings_q` and
+        // `readings_p` hold what readings over several words may give each
+        // token.
+        let mut row_starts: SmallVec<[u32; 64]> = SmallVec::with_capacity(pn);
         let mut readings_q: Readings = smallvec::smallvec![0.0; qn];
         let mut readings_p: Readings = smallvec::smallvec![0.0; pn];
         let raise = |x: &mut f64, s: f64| *x = x.max(s);
@@ -763,16 +760,12 @@ impl PartyBounds {
             .map(|(&token, letters)| Shape { token, letters })
             .collect();
         for (pj, pt) in p_tokens.iter().enumerate() {
-            let row = &mut pw[pj * qn..(pj + 1) * qn];
             let key = e.tokens.number(pj).map(|n| (n, places));
-            let letters =
-                (known.as_deref().zip(key)).and_then(|(k, key)| k.letters.get(key.0 as usize));
-            let memo = known
-                .as_deref_mut()
-                .map(|k| (&mut k.memos.starts, &mut k.memos.rows));
-            memoised(memo, key, row, |row| {
+            let letters = key.and_then(|key| letters.get(key.0 as usize));
+            let start = memoised(&mut memos.starts, &mut memos.rows, key, qn, |row| {
                 token_row(&q_shapes, pt, letters, places, row)
             });
+            row_starts.push(start as u32);
         }
 
         // Concepts written as several words, and single concept words that
@@ -896,8 +889,12 @@ impl PartyBounds {
             .collect();
         let across = lenient.iter().any(|l| l.skeletons);
         let (mut across_q, mut across_p) = (Readings::new(), Readings::new());
+        let mut pw_across = ACROSS_MATRIX.take();
+        pw_across.clear();
         if across {
-            pw_across.clone_from(&pw);
+            for &start in &row_starts {
+                pw_across.extend_from_slice(&memos.rows[start as usize..start as usize + qn]);
+            }
             across_q.clone_from(&readings_q);
             across_p.clone_from(&readings_p);
             // Only the variants compared across scripts read these bounds,
@@ -905,20 +902,16 @@ impl PartyBounds {
             // aliases, often most of its tokens, are skipped.
             let crossed = crossed_tokens(q, e, &lenient, pn);
             let labials = lenient.iter().any(|l| l.arabic_labials);
-            let mut row: Readings = smallvec::smallvec![0.0; qn];
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if !crossed[pj] {
                     continue;
                 }
                 let key = e.tokens.number(pj).map(|n| (n, labials));
-                row.fill(0.0);
-                let memo = known
-                    .as_deref_mut()
-                    .map(|k| (&mut k.memos.across_starts, &mut k.memos.rows));
-                memoised(memo, key, &mut row, |row| {
+                let start = memoised(&mut memos.across_starts, &mut memos.rows, key, qn, |row| {
                     skeleton_row(&q_tokens, pt, labials, row)
                 });
-                for (x, &s) in pw_across[pj * qn..(pj + 1) * qn].iter_mut().zip(&row) {
+                let row = &memos.rows[start..start + qn];
+                for (x, &s) in pw_across[pj * qn..(pj + 1) * qn].iter_mut().zip(row) {
                     raise(x, s);
                 }
             }
@@ -929,22 +922,25 @@ impl PartyBounds {
                 .iter()
                 .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
                 .collect();
-            let mut reads = no_bits(pairs.len());
+            let words = pairs.len().div_ceil(64);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
-                    reads.fill(0);
-                    let memo = known
-                        .as_deref_mut()
-                        .map(|k| (&mut k.memos.word_reads, &mut k.memos.bits));
-                    memoised(memo, e.tokens.number(pj), &mut reads, |reads| {
-                        let w = Spelling::of(pt);
-                        for (k, pair) in pairs.iter().enumerate() {
-                            if joined_reads_across(pair, pt, &w) {
-                                set_bit(reads, k);
+                    let key = e.tokens.number(pj);
+                    let start = memoised(
+                        &mut memos.word_reads,
+                        &mut memos.bits,
+                        key,
+                        words,
+                        |reads| {
+                            let w = Spelling::of(pt);
+                            for (k, pair) in pairs.iter().enumerate() {
+                                if joined_reads_across(pair, pt, &w) {
+                                    set_bit(reads, k);
+                                }
                             }
-                        }
-                    });
-                    for k in set_bits(&reads) {
+                        },
+                    );
+                    for k in set_bits(&memos.bits[start..start + words]) {
                         across_p[pj] = 1.0;
                         let ids = &q.outline.joined_pairs[k].2;
                         ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
@@ -992,7 +988,7 @@ impl PartyBounds {
                     q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
                 };
                 let (mut j, mut skeleton) = (String::new(), String::new());
-                let mut reads = no_bits(long_words.len());
+                let bits_len = long_words.len().div_ceil(64);
                 for &(a, b) in &runs {
                     if !long_words
                         .iter()
@@ -1001,24 +997,26 @@ impl PartyBounds {
                         continue;
                     }
                     let key = e.tokens.number(a as usize).zip(e.tokens.number(b as usize));
-                    reads.fill(0);
-                    let memo = known
-                        .as_deref_mut()
-                        .map(|k| (&mut k.memos.run_reads, &mut k.memos.bits));
-                    memoised(memo, key, &mut reads, |reads| {
-                        let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
-                        j.clear();
-                        j.push_str(&ta.text);
-                        j.push_str(&tb.text);
-                        kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
-                        let run = Spelling::new(&j, &skeleton);
-                        for (k, (&qi, word)) in long_words.iter().zip(&words).enumerate() {
-                            if joined_reads_across(&run, q_tokens[qi], word) {
-                                set_bit(reads, k);
+                    let start = memoised(
+                        &mut memos.run_reads,
+                        &mut memos.bits,
+                        key,
+                        bits_len,
+                        |reads| {
+                            let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
+                            j.clear();
+                            j.push_str(&ta.text);
+                            j.push_str(&tb.text);
+                            kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
+                            let run = Spelling::new(&j, &skeleton);
+                            for (k, (&qi, word)) in long_words.iter().zip(&words).enumerate() {
+                                if joined_reads_across(&run, q_tokens[qi], word) {
+                                    set_bit(reads, k);
+                                }
                             }
-                        }
-                    });
-                    for k in set_bits(&reads) {
+                        },
+                    );
+                    for k in set_bits(&memos.bits[start..start + bits_len]) {
                         across_q[long_words[k]] = 1.0;
                         across_p[a as usize] = 1.0;
                         across_p[b as usize] = 1.0;
@@ -1039,20 +1037,27 @@ impl PartyBounds {
         // candidates fall below the floor on it before their variant pairs
         // are bounded one by one.
         if floor > f64::NEG_INFINITY {
-            let matrices: &[&[f64]] = if across { &[&pw, &pw_across] } else { &[&pw] };
             let readings: &[&Readings] = if across {
                 &[&readings_q, &across_q]
             } else {
                 &[&readings_q]
             };
-            let best: Readings = (0..qn)
-                .map(|qi| {
-                    let read = readings.iter().fold(0.0, |m: f64, r| m.max(r[qi]));
-                    matrices.iter().fold(read, |m, cells| {
-                        (0..pn).fold(m, |m, pj| m.max(cells[pj * qn + qi]))
-                    })
-                })
+            let mut best: Readings = (0..qn)
+                .map(|qi| readings.iter().fold(0.0, |m: f64, r| m.max(r[qi])))
                 .collect();
+            // Across scripts a token pair's bound is at least its bound
+            // within a script, so that matrix alone gives the best.
+            for pj in 0..pn {
+                let row = if across {
+                    &pw_across[pj * qn..(pj + 1) * qn]
+                } else {
+                    let start = row_starts[pj] as usize;
+                    &memos.rows[start..start + qn]
+                };
+                for (b, &x) in best.iter_mut().zip(row) {
+                    raise(b, x);
+                }
+            }
             // The score rises with the query's coverage, so the best
             // variant's coverage gives the best score: one power, not one per
             // variant.
@@ -1088,7 +1093,7 @@ impl PartyBounds {
                     bounds.names.push(whole);
                 }
                 bounds.starts.push(bounds.pairs.len());
-                MATRICES.set((pw, pw_across));
+                ACROSS_MATRIX.set(pw_across);
                 return bounds;
             }
         }
@@ -1104,13 +1109,19 @@ impl PartyBounds {
                     let (q_info, ids) = q.tokens.variant(i);
                     // The scorer's own test for comparing across scripts.
                     let cross = lenient[n].skeletons && va.transliterated != info.transliterated;
-                    let (pairs, q_readings, p_readings) = if cross {
-                        (&pw_across, &across_q, &across_p)
+                    let (q_readings, p_readings) = if cross {
+                        (&across_q, &across_p)
                     } else {
-                        (&pw, &readings_q, &readings_p)
+                        (&readings_q, &readings_p)
                     };
                     // Each token at its best partner in the other variant.
-                    let cell = |qi: u32, pj: u32| pairs[pj as usize * qn + qi as usize];
+                    let cell = |qi: u32, pj: u32| {
+                        if cross {
+                            pw_across[pj as usize * qn + qi as usize]
+                        } else {
+                            memos.rows[row_starts[pj as usize] as usize + qi as usize]
+                        }
+                    };
                     let q_best = |qi: u32| {
                         vid.iter()
                             .fold(q_readings[qi as usize], |m, &pj| m.max(cell(qi, pj)))
@@ -1148,7 +1159,7 @@ impl PartyBounds {
             bounds.names.push(name_best);
         }
         bounds.starts.push(bounds.pairs.len());
-        MATRICES.set((pw, pw_across));
+        ACROSS_MATRIX.set(pw_across);
         bounds
     }
 
