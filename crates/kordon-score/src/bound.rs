@@ -737,10 +737,13 @@ impl PartyBounds {
         let (qn, pn) = (q_tokens.len(), p_tokens.len());
         // Without the query's memos, this party's own: a token listed in
         // several of its aliases is still bounded once.
-        let mut own = Memos::default();
+        let mut own;
         let (memos, letters): (&mut Memos, &[Spellings]) = match known {
             Some(k) => (&mut k.memos, k.letters),
-            None => (&mut own, &[]),
+            None => {
+                own = Memos::default();
+                (&mut own, &[])
+            }
         };
         // `row_starts[pj]` is where party token `pj`'s row of bounds, one
         // per query token, starts in `memos.rows`; `readings_q` and
@@ -922,7 +925,7 @@ impl PartyBounds {
                 .iter()
                 .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
                 .collect();
-            let words = pairs.len().div_ceil(64);
+            let pair_bits = pairs.len().div_ceil(64);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
                     let key = e.tokens.number(pj);
@@ -930,7 +933,7 @@ impl PartyBounds {
                         &mut memos.word_reads,
                         &mut memos.bits,
                         key,
-                        words,
+                        pair_bits,
                         |reads| {
                             let w = Spelling::of(pt);
                             for (k, pair) in pairs.iter().enumerate() {
@@ -940,7 +943,7 @@ impl PartyBounds {
                             }
                         },
                     );
-                    for k in set_bits(&memos.bits[start..start + words]) {
+                    for k in set_bits(&memos.bits[start..start + pair_bits]) {
                         across_p[pj] = 1.0;
                         let ids = &q.outline.joined_pairs[k].2;
                         ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
@@ -988,7 +991,7 @@ impl PartyBounds {
                     q[qi] < 1.0 || p[a as usize] < 1.0 || p[b as usize] < 1.0
                 };
                 let (mut j, mut skeleton) = (String::new(), String::new());
-                let bits_len = long_words.len().div_ceil(64);
+                let word_bits = long_words.len().div_ceil(64);
                 for &(a, b) in &runs {
                     if !long_words
                         .iter()
@@ -1001,7 +1004,7 @@ impl PartyBounds {
                         &mut memos.run_reads,
                         &mut memos.bits,
                         key,
-                        bits_len,
+                        word_bits,
                         |reads| {
                             let (ta, tb) = (p_tokens[a as usize], p_tokens[b as usize]);
                             j.clear();
@@ -1016,7 +1019,7 @@ impl PartyBounds {
                             }
                         },
                     );
-                    for k in set_bits(&memos.bits[start..start + bits_len]) {
+                    for k in set_bits(&memos.bits[start..start + word_bits]) {
                         across_q[long_words[k]] = 1.0;
                         across_p[a as usize] = 1.0;
                         across_p[b as usize] = 1.0;
@@ -1025,6 +1028,15 @@ impl PartyBounds {
             }
         }
 
+        // Where party token `pj`'s row of bounds, within or across
+        // scripts, starts, and in which matrix.
+        let row = |cross: bool, pj: usize| -> (&[f64], usize) {
+            if cross {
+                (&pw_across, pj * qn)
+            } else {
+                (&memos.rows, row_starts[pj] as usize)
+            }
+        };
         let mut bounds = PartyBounds {
             names: SmallVec::new(),
             pairs: SmallVec::new(),
@@ -1048,13 +1060,8 @@ impl PartyBounds {
             // Across scripts a token pair's bound is at least its bound
             // within a script, so that matrix alone gives the best.
             for pj in 0..pn {
-                let row = if across {
-                    &pw_across[pj * qn..(pj + 1) * qn]
-                } else {
-                    let start = row_starts[pj] as usize;
-                    &memos.rows[start..start + qn]
-                };
-                for (b, &x) in best.iter_mut().zip(row) {
+                let (matrix, start) = row(across, pj);
+                for (b, &x) in best.iter_mut().zip(&matrix[start..start + qn]) {
                     raise(b, x);
                 }
             }
@@ -1116,11 +1123,8 @@ impl PartyBounds {
                     };
                     // Each token at its best partner in the other variant.
                     let cell = |qi: u32, pj: u32| {
-                        if cross {
-                            pw_across[pj as usize * qn + qi as usize]
-                        } else {
-                            memos.rows[row_starts[pj as usize] as usize + qi as usize]
-                        }
+                        let (matrix, start) = row(cross, pj as usize);
+                        matrix[start + qi as usize]
                     };
                     let q_best = |qi: u32| {
                         vid.iter()

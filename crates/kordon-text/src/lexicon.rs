@@ -4,12 +4,12 @@
 
 use crate::normalize::{normalize_basic as normalize_text, Script};
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The lexicon's tables are asked about every word of every name, and
 /// their keys are its own: a fast hash, not one that resists crafted keys.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
-use std::sync::OnceLock;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
@@ -120,8 +120,8 @@ pub struct Lexicon {
     pub concepts: Vec<Concept>,
     /// Personal name spelling → the name of its variant group.
     pub person_name_group: FastMap<String, String>,
-    /// Every concept variant (squashed) to its concept. A fast hash: the
-    /// scorer asks about every run of words of every name it aligns.
+    /// Every concept variant (squashed) to its concept: the scorer asks
+    /// about every run of words of every name it aligns.
     pub concept_of: FastMap<String, u16>,
     /// Inflected endings and the base endings of the same words
     /// (`data/declensions.txt`; "" is the bare stem).
