@@ -16,9 +16,9 @@
 use crate::names::{
     acronym_run_ends, coverage_ceiling, coverage_score, fuzzy_ceiling, is_place_adjective,
     joined_floor, joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair,
-    letter_bag_distance, letters_absent, segment_factor, similarity_with, skeleton_similarity,
-    Spelled, TokenNumbers, ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN,
-    PLACE_ADJECTIVE_SIMILARITY,
+    letter_bag_distance, letter_mask, letters_absent, segment_factor, similarity_with,
+    skeleton_similarity, Spelled, TokenNumbers, ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT,
+    JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -44,9 +44,11 @@ pub(crate) struct QueryOutline {
     acronyms: Vec<(String, SmallVec<[u32; 6]>)>,
     /// Runs of two or three words written together and the ids of their tokens.
     joined: Vec<(String, SmallVec<[u32; 3]>)>,
-    /// Runs of two words written together, their consonant skeleton, and the
-    /// ids of their tokens: the runs read across scripts.
-    joined_pairs: Vec<(String, String, [u32; 2])>,
+    /// Runs of two words written together: the runs read across scripts.
+    joined_pairs: Vec<JoinedPair>,
+    /// Ids of the words of five letters or more, which a run of two party
+    /// words may read as across scripts, with their [`Marks`].
+    long_words: Vec<(usize, Marks)>,
     /// Ids of the words that may read as a run of party words: as an
     /// acronym of it (their shape allows), as it written together (five
     /// letters or more), or both.
@@ -83,11 +85,13 @@ impl QueryOutline {
             });
             joined_runs(&v.tokens, |joined, run| {
                 if run.len() == 2 {
-                    runs.joined_pairs.push((
-                        joined.to_string(),
-                        kordon_text::phonetic::skeleton(joined),
-                        [ids[run.start], ids[run.start + 1]],
-                    ));
+                    let skeleton = kordon_text::phonetic::skeleton(joined);
+                    runs.joined_pairs.push(JoinedPair {
+                        marks: Marks::of(joined, &skeleton),
+                        text: joined.to_string(),
+                        skeleton,
+                        ids: [ids[run.start], ids[run.start + 1]],
+                    });
                 }
                 runs.joined
                     .push((joined.to_string(), ids[run].iter().copied().collect()));
@@ -100,6 +104,10 @@ impl QueryOutline {
         runs.joined_run_letters =
             (runs.joined.iter()).fold(0, |set, (j, _)| set | first_letter_bit(j));
         let tokens = table.tokens(|_| name);
+        runs.long_words = (tokens.iter().enumerate())
+            .filter(|(_, t)| t.class == TokenClass::Word && t.text.len() >= 5)
+            .map(|(qi, t)| (qi, Marks::of(&t.text, &t.skeleton)))
+            .collect();
         for (qi, t) in tokens.iter().enumerate() {
             let (acr, joined) = (acronym_shaped(t), t.text.len() >= 5);
             if t.class != TokenClass::Word || !(acr || joined) {
@@ -115,6 +123,22 @@ impl QueryOutline {
             }
         }
         runs
+    }
+}
+
+/// A run of two query words written together, its consonant skeleton, and
+/// the ids of its tokens.
+#[derive(Debug, Clone)]
+struct JoinedPair {
+    text: String,
+    skeleton: String,
+    marks: Marks,
+    ids: [u32; 2],
+}
+
+impl JoinedPair {
+    fn spelling(&self) -> Spelling<'_> {
+        Spelling::marked(&self.text, &self.skeleton, self.marks)
     }
 }
 
@@ -328,7 +352,7 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     // the bounds hold for ASCII only.
     let floor = joined_floor(true);
     let exact = || joined_ratio(joined.text, || joined.skeleton.to_string(), word, true) >= floor;
-    if !(joined.ascii && w.ascii) {
+    if !(joined.marks.ascii && w.marks.ascii) {
         return exact();
     }
     let may_read = |a: &str, b: &str, masks: (u64, u64), least: f64| {
@@ -339,7 +363,12 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
             least,
         ) && ratio_may_reach(letter_bag_distance(a, b), longest, least)
     };
-    if may_read(joined.text, w.text, (joined.mask, w.mask), floor) {
+    if may_read(
+        joined.text,
+        w.text,
+        (joined.marks.mask, w.marks.mask),
+        floor,
+    ) {
         return exact();
     }
     // The spellings cannot read: only the skeletons can, and `joined_ratio`
@@ -350,7 +379,7 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
         && may_read(
             joined.skeleton,
             w.skeleton,
-            (joined.skeleton_mask, w.skeleton_mask),
+            (joined.marks.skeleton_mask, w.marks.skeleton_mask),
             least,
         )
     {
@@ -359,27 +388,46 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     false
 }
 
-/// A spelling and its consonant skeleton with what the cross-script
-/// joined-word test reads of them, found once per word or run rather than
-/// once per pair.
-#[derive(Debug, Clone, Copy)]
-struct Spelling<'a> {
-    text: &'a str,
-    skeleton: &'a str,
+/// What the cross-script joined-word test reads of a spelling and its
+/// consonant skeleton, found once per word or run rather than once per pair
+/// (the query's own once per query).
+#[derive(Debug, Clone, Copy, Default)]
+struct Marks {
     /// Both are ASCII.
     ascii: bool,
     mask: u64,
     skeleton_mask: u64,
 }
 
+impl Marks {
+    fn of(text: &str, skeleton: &str) -> Marks {
+        Marks {
+            ascii: text.is_ascii() && skeleton.is_ascii(),
+            mask: letter_mask(text),
+            skeleton_mask: letter_mask(skeleton),
+        }
+    }
+}
+
+/// A spelling and its consonant skeleton, with their [`Marks`].
+#[derive(Debug, Clone, Copy)]
+struct Spelling<'a> {
+    text: &'a str,
+    skeleton: &'a str,
+    marks: Marks,
+}
+
 impl<'a> Spelling<'a> {
     fn new(text: &'a str, skeleton: &'a str) -> Spelling<'a> {
+        Spelling::marked(text, skeleton, Marks::of(text, skeleton))
+    }
+
+    /// With `marks` found before (see [`QueryOutline`]).
+    fn marked(text: &'a str, skeleton: &'a str, marks: Marks) -> Spelling<'a> {
         Spelling {
             text,
             skeleton,
-            ascii: text.is_ascii() && skeleton.is_ascii(),
-            mask: crate::names::letter_mask(text),
-            skeleton_mask: crate::names::letter_mask(skeleton),
+            marks,
         }
     }
 
@@ -442,7 +490,7 @@ impl Letters {
             *slot = slot.saturating_add(1);
             mask |= 1 << (c & 63);
         }
-        debug_assert_eq!(mask, crate::names::letter_mask(s));
+        debug_assert_eq!(mask, letter_mask(s));
         Letters {
             len: s.len(),
             mask,
@@ -919,12 +967,7 @@ impl PartyBounds {
                 }
             }
             // Words written together: across scripts, any two adjacent words.
-            let pairs: SmallVec<[Spelling; 8]> = q
-                .outline
-                .joined_pairs
-                .iter()
-                .map(|(j, skeleton, _)| Spelling::new(j, skeleton))
-                .collect();
+            let pairs = &q.outline.joined_pairs;
             let pair_bits = pairs.len().div_ceil(64);
             for (pj, pt) in p_tokens.iter().enumerate() {
                 if crossed[pj] && pt.class == TokenClass::Word && pt.text.len() >= 5 {
@@ -937,7 +980,7 @@ impl PartyBounds {
                         |reads| {
                             let w = Spelling::of(pt);
                             for (k, pair) in pairs.iter().enumerate() {
-                                if joined_reads_across(pair, pt, &w) {
+                                if joined_reads_across(&pair.spelling(), pt, &w) {
                                     set_bit(reads, k);
                                 }
                             }
@@ -945,17 +988,12 @@ impl PartyBounds {
                     );
                     for k in set_bits(&memos.bits[start..start + pair_bits]) {
                         across_p[pj] = 1.0;
-                        let ids = &q.outline.joined_pairs[k].2;
+                        let ids = &pairs[k].ids;
                         ids.iter().for_each(|&id| across_q[id as usize] = 1.0);
                     }
                 }
             }
-            let long_words: SmallVec<[usize; 8]> = q_tokens
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.class == TokenClass::Word && t.text.len() >= 5)
-                .map(|(qi, _)| qi)
-                .collect();
+            let long_words = &q.outline.long_words;
             if !long_words.is_empty() {
                 // Each two-word run once per party, by its tokens' ids:
                 // aliases and variants repeat most of them.
@@ -981,10 +1019,6 @@ impl PartyBounds {
                 }
                 runs.sort_unstable();
                 runs.dedup();
-                let words: SmallVec<[Spelling; 8]> = long_words
-                    .iter()
-                    .map(|&qi| Spelling::of(q_tokens[qi]))
-                    .collect();
                 // Whether reading the run as query word `qi` could still
                 // raise anything.
                 let open = |q: &Readings, p: &Readings, qi: usize, (a, b): (u32, u32)| {
@@ -995,7 +1029,7 @@ impl PartyBounds {
                 for &(a, b) in &runs {
                     if !long_words
                         .iter()
-                        .any(|&qi| open(&across_q, &across_p, qi, (a, b)))
+                        .any(|&(qi, _)| open(&across_q, &across_p, qi, (a, b)))
                     {
                         continue;
                     }
@@ -1012,15 +1046,17 @@ impl PartyBounds {
                             j.push_str(&tb.text);
                             kordon_text::phonetic::skeleton_into(&j, &mut skeleton);
                             let run = Spelling::new(&j, &skeleton);
-                            for (k, (&qi, word)) in long_words.iter().zip(&words).enumerate() {
-                                if joined_reads_across(&run, q_tokens[qi], word) {
+                            for (k, &(qi, marks)) in long_words.iter().enumerate() {
+                                let word = q_tokens[qi];
+                                let spelling = Spelling::marked(&word.text, &word.skeleton, marks);
+                                if joined_reads_across(&run, word, &spelling) {
                                     set_bit(reads, k);
                                 }
                             }
                         },
                     );
                     for k in set_bits(&memos.bits[start..start + word_bits]) {
-                        across_q[long_words[k]] = 1.0;
+                        across_q[long_words[k].0] = 1.0;
                         across_p[a as usize] = 1.0;
                         across_p[b as usize] = 1.0;
                     }
