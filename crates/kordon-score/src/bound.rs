@@ -17,8 +17,8 @@ use crate::names::{
     acronym_run_ends, coverage_ceiling, coverage_score, fuzzy_ceiling, is_place_adjective,
     joined_floor, joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair,
     letter_bag_distance, letter_mask, letters_absent, segment_factor, similarity_with,
-    skeleton_similarity, Spelled, TokenNumbers, ACRONYM_SIMILARITY, JOINED_SKELETON_DISCOUNT,
-    JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
+    skeleton_similarity, vowels_unreliable, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
+    JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
 use kordon_model::Schema;
@@ -945,12 +945,16 @@ impl PartyBounds {
         // Names in a script that leaves vowels out, met from another script,
         // are compared more leniently (consonant skeletons, looser joined
         // words, the Arabic b read as p): their token pairs and readings get
-        // a second set of bounds.
-        let lenient: SmallVec<[crate::names::Leniency; 8]> = e
-            .names
-            .iter()
-            .map(|(name, _)| lenient_pair(&q.analyzed, name))
-            .collect();
+        // a second set of bounds. Most parties and queries have no such
+        // name, and then every name is read strictly (no entry here).
+        let lenient: SmallVec<[crate::names::Leniency; 8]> =
+            if e.vowelless_names || vowels_unreliable(q.analyzed.script) {
+                (e.names.iter())
+                    .map(|(name, _)| lenient_pair(&q.analyzed, name))
+                    .collect()
+            } else {
+                SmallVec::new()
+            };
         let across = lenient.iter().any(|l| l.skeletons);
         let (mut across_q, mut across_p) = (Readings::new(), Readings::new());
         let mut pw_across = ACROSS_MATRIX.take();
@@ -1164,7 +1168,8 @@ impl PartyBounds {
                 for ((i, va), w) in q.analyzed.variants.iter().enumerate().zip(q_weights) {
                     let (q_info, ids) = q.tokens.variant(i);
                     // The scorer's own test for comparing across scripts.
-                    let cross = lenient[n].skeletons && va.transliterated != info.transliterated;
+                    let cross = lenient.get(n).is_some_and(|l| l.skeletons)
+                        && va.transliterated != info.transliterated;
                     let (q_readings, p_readings) = if cross {
                         (&across_q, &across_p)
                     } else {

@@ -138,6 +138,10 @@ pub struct PreparedEntity {
     tokens: TokenTable,
     /// Ids of tokens inside a run of words spelling one concept (for bounds).
     concept_tokens: Box<[u32]>,
+    /// Whether a name is in a script that leaves vowels out: unless the
+    /// query is, the party's names are then all read strictly, and bounds
+    /// need not ask name by name.
+    vowelless_names: bool,
 }
 
 /// The names of a party analysed for indexing and scoring, empty ones dropped.
@@ -179,15 +183,32 @@ impl PreparedEntity {
             .collect();
         identifiers.sort();
         identifiers.dedup();
-        let tokens = TokenTable::new(names.iter().map(|(n, _)| n), w);
         PreparedEntity {
-            schema: e.schema,
-            concept_tokens: bound::party_concept_tokens(&names, &tokens),
-            tokens,
-            names,
             countries: e.country_codes().into_iter().map(str::to_string).collect(),
             dates: e.birth_dates().cloned().collect(),
             identifiers,
+            ..PreparedEntity::of_names(e.schema, names, w)
+        }
+    }
+
+    /// A party of `schema` known by `names` alone, with word weights from `w`.
+    fn of_names(
+        schema: Schema,
+        names: Vec<(AnalyzedName, NameKind)>,
+        w: &dyn TokenWeights,
+    ) -> PreparedEntity {
+        let tokens = TokenTable::new(names.iter().map(|(n, _)| n), w);
+        PreparedEntity {
+            schema,
+            concept_tokens: bound::party_concept_tokens(&names, &tokens),
+            vowelless_names: names
+                .iter()
+                .any(|(n, _)| crate::names::vowels_unreliable(n.script)),
+            tokens,
+            names,
+            countries: Vec::new(),
+            dates: Vec::new(),
+            identifiers: Vec::new(),
         }
     }
 }
@@ -639,17 +660,7 @@ pub fn compare(a: &str, b: &str, schema: Schema) -> (f64, MatchExplanation) {
     let q = PreparedQuery::new(a, Some(schema), &[], None, &[]);
     // Both sides carry uniform weights.
     let name = analyze_name(b, schema);
-    let names = vec![(name, NameKind::Primary)];
-    let tokens = TokenTable::new(names.iter().map(|(n, _)| n), &UniformWeights);
-    let e = PreparedEntity {
-        schema,
-        concept_tokens: bound::party_concept_tokens(&names, &tokens),
-        tokens,
-        names,
-        countries: Vec::new(),
-        dates: Vec::new(),
-        identifiers: Vec::new(),
-    };
+    let e = PreparedEntity::of_names(schema, vec![(name, NameKind::Primary)], &UniformWeights);
     let ex = score_entity(&q, &e, &UniformWeights);
     (ex.score, ex)
 }

@@ -1921,7 +1921,7 @@ pub fn explain_variant_pair(
 
 /// Scripts whose romanisation does not pin down vowels (abjads, abugidas,
 /// logographs): names from them are compared on consonant skeletons too.
-fn vowels_unreliable(script: &str) -> bool {
+pub(crate) fn vowels_unreliable(script: &str) -> bool {
     matches!(
         script,
         "Hebr" | "Arab" | "Mymr" | "Thai" | "Hani" | "Kana" | "Hang"
