@@ -46,8 +46,9 @@ pub(crate) struct QueryOutline {
     joined: Vec<(String, SmallVec<[u32; 3]>)>,
     /// Runs of two words written together: the runs read across scripts.
     joined_pairs: Vec<JoinedPair>,
-    /// Ids of the words of five letters or more, which a run of two party
-    /// words may read as across scripts, with their [`Marks`].
+    /// Ids of the words of five letters or more (the readers as joined
+    /// words), which a run of two party words may read as across scripts,
+    /// with their [`Marks`].
     long_words: Vec<(usize, Marks)>,
     /// Ids of the words that may read as a run of party words: as an
     /// acronym of it (their shape allows), as it written together (five
@@ -104,10 +105,6 @@ impl QueryOutline {
         runs.joined_run_letters =
             (runs.joined.iter()).fold(0, |set, (j, _)| set | first_letter_bit(j));
         let tokens = table.tokens(|_| name);
-        runs.long_words = (tokens.iter().enumerate())
-            .filter(|(_, t)| t.class == TokenClass::Word && t.text.len() >= 5)
-            .map(|(qi, t)| (qi, Marks::of(&t.text, &t.skeleton)))
-            .collect();
         for (qi, t) in tokens.iter().enumerate() {
             let (acr, joined) = (acronym_shaped(t), t.text.len() >= 5);
             if t.class != TokenClass::Word || !(acr || joined) {
@@ -120,6 +117,7 @@ impl QueryOutline {
             }
             if joined {
                 runs.joined_letters |= letter;
+                runs.long_words.push((qi, Marks::of(&t.text, &t.skeleton)));
             }
         }
         runs
@@ -337,14 +335,14 @@ fn joined_runs_from(tokens: &[Token], start: usize, mut f: impl FnMut(&str, Rang
 fn joined_reads(joined: &str, word: &Token) -> bool {
     let (lj, lw) = (joined.len(), word.text.len());
     let floor = joined_floor(false);
-    // A letter one side lacks needs an edit, and so few edits are allowed
-    // that the letter sets tell most pairs apart before the edit distance
-    // (in characters: the sets bound it for ASCII only).
+    // So few edits are allowed that the letters tell most pairs apart
+    // before the edit distance (in characters: they bound it for ASCII only).
     let letters_may_read = || {
         !(joined.is_ascii() && word.text.is_ascii())
-            || ratio_may_reach(
-                letters_absent((letter_mask(joined), letter_mask(&word.text))),
-                lj.max(lw),
+            || spellings_may_read(
+                joined,
+                &word.text,
+                (letter_mask(joined), letter_mask(&word.text)),
                 floor,
             )
     };
@@ -353,6 +351,19 @@ fn joined_reads(joined: &str, word: &Token) -> bool {
         && lj <= lw + 2
         && letters_may_read()
         && joined_ratio(joined, String::new, word, false) >= floor
+}
+
+/// Whether the edit ratio of two ASCII spellings (whose [`letter_mask`]s
+/// are `masks`) could reach `least`: their lengths, then the letters one
+/// lacks, then their letter counts bound the edit distance from below, each
+/// at a fraction of its cost.
+fn spellings_may_read(a: &str, b: &str, masks: (u64, u64), least: f64) -> bool {
+    let longest = a.len().max(b.len());
+    ratio_may_reach(
+        a.len().abs_diff(b.len()).max(letters_absent(masks)),
+        longest,
+        least,
+    ) && ratio_may_reach(letter_bag_distance(a, b), longest, least)
 }
 
 /// Whether the pass across scripts could read two words written together
@@ -368,15 +379,7 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     if !(joined.marks.ascii && w.marks.ascii) {
         return exact();
     }
-    let may_read = |a: &str, b: &str, masks: (u64, u64), least: f64| {
-        let longest = a.len().max(b.len());
-        ratio_may_reach(
-            a.len().abs_diff(b.len()).max(letters_absent(masks)),
-            longest,
-            least,
-        ) && ratio_may_reach(letter_bag_distance(a, b), longest, least)
-    };
-    if may_read(
+    if spellings_may_read(
         joined.text,
         w.text,
         (joined.marks.mask, w.marks.mask),
@@ -389,7 +392,7 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
     let least = JOINED_SKELETON_MIN.max(floor / JOINED_SKELETON_DISCOUNT);
     if !w.skeleton.is_empty()
         && joined.skeleton.len() >= 4
-        && may_read(
+        && spellings_may_read(
             joined.skeleton,
             w.skeleton,
             (joined.marks.skeleton_mask, w.marks.skeleton_mask),
@@ -404,7 +407,7 @@ fn joined_reads_across(joined: &Spelling, word: &Token, w: &Spelling) -> bool {
 /// What the cross-script joined-word test reads of a spelling and its
 /// consonant skeleton, found once per word or run rather than once per pair
 /// (the query's own once per query).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Marks {
     /// Both are ASCII.
     ascii: bool,
