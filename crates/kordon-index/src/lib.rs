@@ -40,13 +40,29 @@ const WHOLE_NAME_WEIGHT: f32 = 2.0;
 /// time: they cost time and carry no signal.
 const MAX_TRIGRAM_DF_SHARE: f64 = 0.05;
 
-/// Postings left to read per party met for retrieval to search the lists
-/// left for the parties that may still reach the top K rather than read
-/// them. A search costs a binary search per list, but most parties give up
-/// after a list or two, and at a million parties a posting read costs a
-/// cache miss. At 2, retrieval takes about 40% less time at a million
-/// parties and no more instructions at 45,000 (see BENCHMARKS.md).
-const SEARCH_COST: usize = 2;
+/// When retrieval stops reading posting lists in full (see
+/// [`CandidateIndex::accumulate`]).
+#[derive(Debug, Clone, Copy)]
+struct Pruning {
+    /// Postings left to read per party met for the lists left to be looked
+    /// up for the parties that may still reach the top K rather than read.
+    /// A lookup costs a search or a bit test per list, but most parties
+    /// give up after a list or two, and at a million parties a posting read
+    /// costs a cache miss.
+    search_cost: usize,
+    /// A list left is read through, testing one bit per posting, rather
+    /// than searched for each party still in the running, when it holds at
+    /// most this many postings per party: a search costs a dozen dependent
+    /// reads or more, most of them cache misses at a million parties; a
+    /// posting read in order, a read and a bit test.
+    read_through: usize,
+}
+
+/// Measured at 45,000 and at a million parties (see BENCHMARKS.md).
+const PRUNING: Pruning = Pruning {
+    search_cost: 4,
+    read_through: 32,
+};
 
 /// Builds a [`CandidateIndex`]; parties are numbered by the caller.
 #[derive(Default)]
@@ -214,12 +230,18 @@ struct Accumulator {
     /// Score per party, in fixed point; only touched slots are non-zero,
     /// and they are reset.
     scores: Vec<u32>,
+    /// One bit per party, set for those still in the running while the
+    /// lists left are searched; all zero between queries.
+    marks: Vec<u64>,
     /// Parties touched, in the order first touched, then scratch.
     touched: Vec<u32>,
-    /// Parties still in the running, with their scores so far.
-    running: Vec<(u32, u32)>,
-    /// Scratch for finding the `k`-th best score.
-    kth: Vec<u32>,
+    /// Parties still in the running once the lists left are searched.
+    running: Vec<u32>,
+    /// The `k` best parties met so far, as keys of score and party, worst
+    /// on top.
+    leaders: BinaryHeap<Reverse<u64>>,
+    /// Those `k` parties with their full scores, once they are known.
+    completed: Vec<(u32, u32)>,
     /// The best parties so far, as keys of score, length and party, worst
     /// on top.
     ranked: BinaryHeap<Reverse<u128>>,
@@ -229,9 +251,11 @@ impl Accumulator {
     const fn new() -> Accumulator {
         Accumulator {
             scores: Vec::new(),
+            marks: Vec::new(),
             touched: Vec::new(),
             running: Vec::new(),
-            kth: Vec::new(),
+            leaders: BinaryHeap::new(),
+            completed: Vec::new(),
             ranked: BinaryHeap::new(),
         }
     }
@@ -301,9 +325,8 @@ impl CandidateIndex {
         let terms = self.query_terms(queries);
         let max_trigram_df = ((self.docs as f64) * MAX_TRIGRAM_DF_SHARE).max(50.0) as usize;
         let length = queries.iter().fold(0, |m, q| m | name_lengths(q));
-        ACCUMULATOR.with_borrow_mut(|acc| {
-            self.accumulate(&terms, max_trigram_df, length, acc, k, SEARCH_COST)
-        })
+        ACCUMULATOR
+            .with_borrow_mut(|acc| self.accumulate(&terms, max_trigram_df, length, acc, k, PRUNING))
     }
 
     /// The indexed terms of the query names, as (term id, weight, whether a
@@ -376,15 +399,18 @@ impl CandidateIndex {
     /// The top `k` parties by the sum of the weights of the terms they
     /// share with the query, leaving `acc` all zero again.
     ///
-    /// Terms are added rarest first (MaxScore, term at a time). Once `k`
-    /// parties score more than every term still to come could give a party,
-    /// no party met only in those terms can enter the top `k`: the remaining
-    /// lists, the long ones of common trigrams, are then searched only for
-    /// the parties still in the running, which drop out as soon as what is
-    /// left could no longer lift them to the `k`-th best score. The result
-    /// is that of adding every list in full: scores are sums in fixed point,
-    /// so they do not depend on the order of additions, and a party is
-    /// dropped only when it surely scores below `k` others.
+    /// Terms are added rarest first (MaxScore, term at a time). From time to
+    /// time, the `k` parties that score best so far are completed: each is
+    /// searched for in the lists left, and the least of their full scores
+    /// is a floor that `k` parties reach. Once it is above all that the lists
+    /// left could give a party, no party met only in those lists can enter
+    /// the top `k`. The lists left, the long ones of common trigrams, are
+    /// then only looked up for the parties met that may still reach the
+    /// floor, which drop out as soon as what is left could no longer lift
+    /// them to it. The result is that of adding every list in full: scores
+    /// are sums in fixed point, so they do not depend on the order of
+    /// additions, and a party is dropped only when it surely scores below
+    /// `k` others.
     fn accumulate(
         &self,
         terms: &[(u32, f32, bool)],
@@ -392,7 +418,7 @@ impl CandidateIndex {
         length: u64,
         acc: &mut Accumulator,
         k: usize,
-        search_cost: usize,
+        pruning: Pruning,
     ) -> Vec<Candidate> {
         let n = self.docs as usize;
         // Dense accumulator: a few megabytes even for a million parties, far
@@ -400,11 +426,16 @@ impl CandidateIndex {
         if acc.scores.len() < n {
             acc.scores.resize(n, 0);
         }
+        if acc.marks.len() < n.div_ceil(64) {
+            acc.marks.resize(n.div_ceil(64), 0);
+        }
         let Accumulator {
             scores,
+            marks,
             touched,
             running,
-            kth,
+            leaders,
+            completed,
             ranked,
         } = acc;
         let (mut lists, scale) = self.weighted_lists(terms, max_trigram_df);
@@ -428,30 +459,50 @@ impl CandidateIndex {
         // The best score so far, and a score that `k` parties surely reach.
         let (mut best, mut floor) = (0u32, 0u32);
         let mut next = 0;
-        // Postings added since the parties met were last counted, and
-        // postings not read yet.
+        // Postings added since the leaders were last completed, and postings
+        // not read yet.
         let (mut since, mut unread) = (usize::MAX, most);
+        completed.clear();
         while next < lists.len() {
-            // Stop once `k` parties score more than the lists left can give,
-            // provided that searching those lists for every party met costs
-            // less than reading them. Counting the parties reads them all,
-            // so it waits until as many postings have been added since the
-            // last count.
+            // Completing the leaders costs a scan of the parties met and a
+            // search per leader and list left: it waits until one party at
+            // least scores more than the lists left can give, and until as
+            // many postings have been added since the last try as there are
+            // parties met; and it stops at the first leader whose full score
+            // is too low. Once it succeeds, the lists left are looked up for
+            // the parties met, which is worth it only if they are much longer.
             if len >= k
                 && rest[next] < best
                 && since >= len
-                && unread >= len.saturating_mul(search_cost)
+                && unread >= len.saturating_mul(pruning.search_cost)
             {
                 since = 0;
-                kth.clear();
-                kth.extend(
-                    seen[..len]
-                        .iter()
-                        .map(|&d| slots[d as usize])
-                        .filter(|&score| score > rest[next]),
-                );
-                if kth.len() >= k {
-                    floor = *kth.select_nth_unstable_by(k - 1, |a, b| b.cmp(a)).1;
+                leaders.clear();
+                for &doc in &seen[..len] {
+                    let key = Reverse(u64::from(slots[doc as usize]) << 32 | u64::from(doc));
+                    if leaders.len() < k {
+                        leaders.push(key);
+                    } else if let Some(mut worst) = leaders.peek_mut() {
+                        if key < *worst {
+                            *worst = key;
+                        }
+                    }
+                }
+                // The weakest first: it is the likeliest to fall short.
+                completed.clear();
+                while let Some(Reverse(key)) = leaders.pop() {
+                    let (doc, mut score) = (key as u32, (key >> 32) as u32);
+                    for &(list, add) in &lists[next..] {
+                        if list.binary_search(&doc).is_ok() {
+                            score += add;
+                        }
+                    }
+                    if score <= rest[next] {
+                        break;
+                    }
+                    completed.push((doc, score));
+                }
+                if completed.len() == k {
                     break;
                 }
             }
@@ -496,31 +547,63 @@ impl CandidateIndex {
                 }
             }
         } else {
-            // The parties met that may still reach the top `k`, best first:
-            // the best `k` are found early, and once a party cannot reach
-            // them, no party after it can.
+            // The leaders are done. Their slots are cleared first: a cleared
+            // slot cannot reach the floor they set, which is above all that
+            // the lists left can give.
+            for &(doc, score) in completed.iter() {
+                slots[doc as usize] = 0;
+                offer(doc, score, &mut floor);
+            }
+            // The others that may still reach the floor, marked one bit
+            // each, take each list left in turn, which is read through when
+            // it is short enough and otherwise searched for each of them. At
+            // a million parties, thousands may be left: the marks stay in
+            // cache where their scores do not, and a list read in order
+            // costs far less per posting than a search from its start.
+            let bit = |doc: u32| ((doc >> 6) as usize, 1u64 << (doc & 63));
             running.clear();
             for &doc in &seen[..len] {
-                let score = std::mem::take(&mut slots[doc as usize]);
-                if score + rest[next] >= floor {
-                    running.push((doc, score));
+                let slot = &mut slots[doc as usize];
+                if *slot + rest[next] >= floor {
+                    running.push(doc);
+                    let (word, mask) = bit(doc);
+                    marks[word] |= mask;
+                } else {
+                    *slot = 0;
                 }
             }
-            running.sort_unstable_by_key(|&(_, score)| Reverse(score));
-            // Each looks for itself in the lists left, rarest first, and
-            // gives up as soon as they cannot lift it to the floor.
-            'parties: for &(doc, mut score) in running.iter() {
-                if score + rest[next] < floor {
+            for (&(list, add), &most_left) in left.iter().zip(&rest[next + 1..]) {
+                if running.is_empty() {
                     break;
                 }
-                for (&(list, add), &most_left) in left.iter().zip(&rest[next..]) {
-                    if score + most_left < floor {
-                        continue 'parties;
+                if list.len() <= running.len().saturating_mul(pruning.read_through) {
+                    for &doc in list {
+                        let (word, mask) = bit(doc);
+                        if marks[word] & mask != 0 {
+                            slots[doc as usize] += add;
+                        }
                     }
-                    if list.binary_search(&doc).is_ok() {
-                        score += add;
+                } else {
+                    for &doc in running.iter() {
+                        if list.binary_search(&doc).is_ok() {
+                            slots[doc as usize] += add;
+                        }
                     }
                 }
+                running.retain(|&doc| {
+                    let keep = slots[doc as usize] + most_left >= floor;
+                    if !keep {
+                        slots[doc as usize] = 0;
+                        let (word, mask) = bit(doc);
+                        marks[word] &= !mask;
+                    }
+                    keep
+                });
+            }
+            for &doc in running.iter() {
+                let (word, mask) = bit(doc);
+                marks[word] &= !mask;
+                let score = std::mem::take(&mut slots[doc as usize]);
                 if score >= floor {
                     offer(doc, score, &mut floor);
                 }
@@ -758,8 +841,23 @@ mod tests {
             .collect()
     }
 
-    /// Searching the lists left always, as in the index, and never.
-    const SEARCH_COSTS: [usize; 3] = [0, SEARCH_COST, usize::MAX];
+    /// Looking the lists left up whenever the floor allows, by search or by
+    /// reading them through; as in the index; and never.
+    const PRUNINGS: [Pruning; 4] = [
+        Pruning {
+            search_cost: 0,
+            read_through: 0,
+        },
+        Pruning {
+            search_cost: 0,
+            read_through: usize::MAX,
+        },
+        PRUNING,
+        Pruning {
+            search_cost: usize::MAX,
+            read_through: 0,
+        },
+    ];
 
     /// The pruned top `k` as (party, score in fixed point).
     fn top_k(
@@ -768,13 +866,11 @@ mod tests {
         max_trigram_df: usize,
         length: u64,
         k: usize,
-        search_cost: usize,
+        pruning: Pruning,
     ) -> Vec<(u32, u32)> {
         let (_, scale) = idx.weighted_lists(terms, max_trigram_df);
         ACCUMULATOR
-            .with_borrow_mut(|acc| {
-                idx.accumulate(terms, max_trigram_df, length, acc, k, search_cost)
-            })
+            .with_borrow_mut(|acc| idx.accumulate(terms, max_trigram_df, length, acc, k, pruning))
             .iter()
             .map(|c| (c.doc, (f64::from(c.score) * scale).round() as u32))
             .collect()
@@ -809,11 +905,14 @@ mod tests {
             let terms = idx.query_terms(std::slice::from_ref(&q));
             let length = name_lengths(&q);
             let expected = exhaustive(&idx, &terms, max_trigram_df, length, k);
-            for cost in SEARCH_COSTS {
-                let got = top_k(&idx, &terms, max_trigram_df, length, k, cost);
-                proptest::prop_assert_eq!(&got, &expected, "search cost {}", cost);
+            for pruning in PRUNINGS {
+                let got = top_k(&idx, &terms, max_trigram_df, length, k, pruning);
+                proptest::prop_assert_eq!(&got, &expected, "{:?}", pruning);
                 // The scratch space is left all zero for the next query.
-                ACCUMULATOR.with_borrow(|acc| assert!(acc.scores.iter().all(|&s| s == 0)));
+                ACCUMULATOR.with_borrow(|acc| {
+                    assert!(acc.scores.iter().all(|&s| s == 0));
+                    assert!(acc.marks.iter().all(|&m| m == 0));
+                });
             }
         }
     }
@@ -865,9 +964,9 @@ mod tests {
                 .map(|((_, w, trigram), id)| (id, [0.5, 1.0, 2.0][*w], *trigram))
                 .collect();
             let expected = exhaustive(&idx, &terms, 6, query_length, k);
-            for cost in SEARCH_COSTS {
-                let got = top_k(&idx, &terms, 6, query_length, k, cost);
-                proptest::prop_assert_eq!(&got, &expected, "search cost {}", cost);
+            for pruning in PRUNINGS {
+                let got = top_k(&idx, &terms, 6, query_length, k, pruning);
+                proptest::prop_assert_eq!(&got, &expected, "{:?}", pruning);
             }
         }
     }
