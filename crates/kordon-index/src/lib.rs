@@ -462,7 +462,6 @@ impl CandidateIndex {
         // Postings added since the leaders were last completed, and postings
         // not read yet.
         let (mut since, mut unread) = (usize::MAX, most);
-        completed.clear();
         while next < lists.len() {
             // Completing the leaders costs a scan of the parties met and a
             // search per leader and list left: it waits until one party at
