@@ -80,6 +80,7 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     let (s, how) = similarity_with(a, b, cross_script, |spelled, need| match spelled {
         Spelled::Text => fuzzy_at_least(&a.text, &b.text, need),
         Spelled::Roman => fuzzy_at_least(&a.roman, &b.roman, need),
+        Spelled::TextEdits => levenshtein(&a.text, &b.text) as f64,
     });
     // Two compounds of one concept with different heads are two words,
     // however much of their spelling the concept makes up
@@ -104,12 +105,23 @@ const DECLENSION_SIMILARITY: f64 = 0.9;
 /// letter more or less in four or five ("Corp", "Corps").
 const LEGAL_FORM_WORD_SIMILARITY: f64 = 0.85;
 
-/// Which spelling of two tokens [`similarity_with`] compares.
+/// Which spelling of two tokens [`similarity_with`] compares, and how.
 pub(crate) enum Spelled {
     Text,
     /// The romanisation-folded spellings.
     Roman,
+    /// The edit distance of the spellings (bounds give a lower bound).
+    TextEdits,
 }
+
+/// A generic word and another word are one word mistyped when the other
+/// word only lacks or adds letters, one in seven letters or more of the
+/// longer, two in fourteen ("Invesment", "Logitics"). Jaro-Winkler counts a
+/// letter left out mid-word as a run of transpositions, so the blended
+/// similarity alone puts such a word below a generic word's floor. A letter
+/// changed is not read so: it often makes another word ("Exports",
+/// "Experts").
+const GENERIC_TYPO_LETTERS_PER_EDIT: usize = 7;
 
 /// [`token_similarity`] with the spelling similarity of two spellings,
 /// at least the given floor, measured by `fuzzy`: every rule grows with it,
@@ -222,8 +234,17 @@ pub(crate) fn similarity_with(
         s = s.min(0.7);
     }
     // A known generic word or a legal form against another word: the words
-    // must really be one.
-    if (generic_word && s < 0.92) || (legal_word && s < LEGAL_FORM_WORD_SIMILARITY) {
+    // must really be one, or the generic word mistyped.
+    let generic_typo = |s: f64| {
+        let added = la.abs_diff(lb);
+        s >= 0.78
+            && added > 0
+            && added * GENERIC_TYPO_LETTERS_PER_EDIT <= la.max(lb)
+            && fuzzy(Spelled::TextEdits, 0.0) <= added as f64
+    };
+    if (generic_word && s < 0.92 && !generic_typo(s))
+        || (legal_word && s < LEGAL_FORM_WORD_SIMILARITY)
+    {
         s = 0.0;
     }
     if a.class == Generic && b.class == Generic && a.key != b.key {
@@ -2187,6 +2208,23 @@ mod tests {
         assert!(inca < 0.9, "{inca}");
         // Two legal forms still compare as legal forms.
         assert!(org_score("Harrowgate Guard Corp", "Harrowgate Guard Corporation") > 0.95);
+    }
+
+    #[test]
+    fn a_generic_word_meets_its_misspelling_with_a_letter_left_out_or_added() {
+        let org = |a: &str, b: &str| org_score(a, b);
+        // A letter left out mid-word: Jaro-Winkler alone reads transpositions.
+        let left_out = org("Harrowgate Invesment Group", "Harrowgate Investment Group");
+        assert!(left_out > 0.9, "{left_out}");
+        let added = org("Harrowgate Logisstics", "Harrowgate Logistics");
+        assert!(added > 0.9, "{added}");
+        // A letter changed often spells another word.
+        let changed = org("Pellmoor Timber Experts Ltd", "Pellmoor Timber Exports Ltd");
+        assert!(changed < 0.72, "{changed}");
+        // Short generic words are not read as misspelt: one letter in six
+        // is as often another word ("Marie", "Marine").
+        let short = org("Harrowgate Marie", "Harrowgate Marine");
+        assert!(short < 0.72, "{short}");
     }
 
     #[test]
