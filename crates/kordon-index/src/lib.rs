@@ -10,13 +10,16 @@
 //! party ids in one flat array. Each name's whole text (every token, legal
 //! forms and stopwords too) is a term as well, kept by hash: a name made
 //! only of common words ("BM Bank JSC", "DES International Co., Ltd.") is
-//! still found when it is asked for as listed. A query accumulates
-//! IDF-weighted hits per party, rarest terms first, and returns the top K;
-//! the long lists of common terms are searched only for parties that can
-//! still reach the top K (see [`CandidateIndex::accumulate`]). Parties that
-//! tie (a family of units named after their parent all share its words) are
-//! ordered by how near one of their names comes to the query's length in
-//! words, then by number.
+//! still found when it is asked for as listed. A query word that no party
+//! has also brings the words one edit from it, as a misspelling of them
+//! (see [`misspelt`]). A query accumulates IDF-weighted hits per party,
+//! rarest terms first, and returns the top K; the long lists of common terms
+//! are searched only for parties that can still reach the top K (see
+//! [`CandidateIndex::accumulate`]). Parties that tie (a family of units named
+//! after their parent all share its words) are ordered by how near one of
+//! their names comes to the query's length in words, then by number.
+
+mod misspelt;
 
 use kordon_text::{AnalyzedName, NameVariant, TokenClass};
 use smallvec::SmallVec;
@@ -32,6 +35,15 @@ const PHONETIC: TermKind = ("p:", 0.5);
 const SKELETON: TermKind = ("s:", 0.5);
 const TRIGRAM: TermKind = ("g:", 1.0);
 const ACRONYM: TermKind = ("a:", 1.0);
+/// A query word that no party has, read as a misspelling of a party's word
+/// (see [`misspelt`]), counts as half that word.
+const MISSPELT_WORD_WEIGHT: f32 = 0.5;
+/// At most this many words are taken for one misspelt query word: a short
+/// one may be one edit from dozens of words, and each costs a posting list.
+const MAX_MISSPELT_READINGS: usize = 16;
+/// Query words shorter than this are not read as misspellings.
+const MIN_MISSPELT_LETTERS: usize = 4;
+
 /// A name's whole text outweighs any one word: asked for as listed, the
 /// name's party comes first.
 const WHOLE_NAME_WEIGHT: f32 = 2.0;
@@ -113,6 +125,10 @@ impl IndexBuilder {
         let mut offsets = Vec::with_capacity(terms.len() + 1);
         let mut postings = Vec::new();
         let mut word_df = WordFrequencies::default();
+        let misspelt = misspelt::Deletions::new(
+            (terms.iter().zip(0u32..))
+                .filter_map(|((term, _), id)| Some((term.strip_prefix(WORD.0)?, id))),
+        );
         for (term, mut list) in terms {
             list.sort_unstable();
             list.dedup();
@@ -147,6 +163,7 @@ impl IndexBuilder {
             lengths,
             docs: self.docs,
             word_df,
+            misspelt,
         }
     }
 }
@@ -217,6 +234,8 @@ pub struct CandidateIndex {
     /// weights many times per query, and a hash lookup of the bare word is far
     /// cheaper than building a prefixed key and looking it up.
     word_df: WordFrequencies,
+    /// Every word filed by its spellings with a letter left out.
+    misspelt: misspelt::Deletions,
 }
 
 thread_local! {
@@ -291,6 +310,7 @@ impl CandidateIndex {
             + self.postings.len() * 4
             + self.lengths.len() * 8
             + words
+            + self.misspelt.heap_bytes()
     }
 
     fn postings(&self, term: u32) -> &[u32] {
@@ -350,12 +370,57 @@ impl CandidateIndex {
                     let id = self.terms.len() + i;
                     terms.push((id as u32, WHOLE_NAME_WEIGHT, false));
                 }
+                for t in v.core_tokens() {
+                    self.misspelt_readings(t, &mut key, |id| {
+                        terms.push((id, MISSPELT_WORD_WEIGHT, false))
+                    });
+                }
             }
         }
         // The same term from several variants counts once, at its best weight.
         terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         terms.dedup_by(|a, b| a.0 == b.0);
         terms
+    }
+
+    /// The term ids of the words that `token`, a word no party has, may be
+    /// a misspelling of (one letter left out, added, changed, or two
+    /// swapped; see [`misspelt`]), at most [`MAX_MISSPELT_READINGS`].
+    fn misspelt_readings(
+        &self,
+        token: &kordon_text::Token,
+        buf: &mut String,
+        mut f: impl FnMut(u32),
+    ) {
+        let text = token.text.as_str();
+        if token.class != TokenClass::Word
+            || text.chars().nth(MIN_MISSPELT_LETTERS - 1).is_none()
+            || self.word_df.contains_key(text)
+        {
+            return;
+        }
+        let mut found: SmallVec<[u32; MAX_MISSPELT_READINGS]> = SmallVec::new();
+        let mut take = |id: u32| {
+            if found.len() < MAX_MISSPELT_READINGS && !found.contains(&id) {
+                found.push(id);
+            }
+        };
+        // A letter left out.
+        self.misspelt.words_lacking(text).for_each(&mut take);
+        // A letter too many, or one changed or two swapped.
+        if text.chars().nth(misspelt::MIN_FILED_LETTERS - 1).is_some() {
+            let mut word = String::new();
+            misspelt::each_deletion(text, &mut word, |shorter| {
+                buf.clear();
+                buf.push_str(WORD.0);
+                buf.push_str(shorter);
+                if let Some(id) = self.terms.get(buf) {
+                    take(id);
+                }
+                self.misspelt.words_lacking(shorter).for_each(&mut take);
+            });
+        }
+        found.into_iter().for_each(&mut f);
     }
 
     /// The order of parties in the top `k`: by score, then by how near a
@@ -784,6 +849,28 @@ mod tests {
     }
 
     #[test]
+    fn a_word_no_party_has_is_read_as_a_misspelling() {
+        let idx = index(&["Harrowgate Naftan Mill", "Harrowgate Nafta Trading"]);
+        let naftan = idx.terms.get("w:naftan").unwrap();
+        // The weight of the word "naftan" among the query's terms, if any.
+        let weight = |q: &str| {
+            let terms = idx.query_terms(&[analyze_name(q, Schema::Organization)]);
+            terms.iter().find(|t| t.0 == naftan).map(|t| t.1)
+        };
+        // A letter left out, one too many, one changed, two swapped.
+        for q in ["Nafan Mill", "Naftran Mill", "Naftin Mill", "Nafatn Mill"] {
+            assert_eq!(weight(q), Some(MISSPELT_WORD_WEIGHT), "{q}");
+        }
+        assert_eq!(weight("Naftan Mill"), Some(WORD.1));
+        // Two edits are not a misspelling, nor is a word some party has.
+        assert_eq!(weight("Nftin Mill"), None);
+        assert_eq!(weight("Nafta Mill"), None);
+        // The party is found first.
+        let top = idx.search(&analyze_name("Nafan Mill", Schema::Organization), 1);
+        assert_eq!(top[0].doc, 0);
+    }
+
+    #[test]
     fn the_top_k_are_the_best_by_score_then_by_length_then_by_party() {
         // Parties 2 to 32 tie on every term of the query; the thirty of three
         // words, as long as the query, come before the one of two.
@@ -936,6 +1023,7 @@ mod tests {
             lengths: lengths.to_vec(),
             docs: lengths.len() as u32,
             word_df: WordFrequencies::default(),
+            misspelt: misspelt::Deletions::default(),
         }
     }
 
