@@ -224,7 +224,9 @@ fn screen(
     } else {
         Vec::new()
     };
+    let sources: Vec<usize> = bench::typo_sources(entities.len(), queries).collect();
     let (screener, b) = bench::run(entities, &qs, rounds);
+    let recall = bench::source_recall(&screener, &qs, &sources);
     // Baseline: the same scorer over every entity, no candidate index.
     let opts = kordon_screen::ScreenOptions::default();
     let base_qs = &qs[..baseline_queries.min(qs.len())];
@@ -246,7 +248,7 @@ fn screen(
     }
     let baseline_ms = started.elapsed().as_secs_f64() * 1000.0 / base_qs.len().max(1) as f64;
     let mut out = serde_json::json!({
-        "machine": machine(), "loaded": b, "peak_rss_mb": peak_rss_mb(),
+        "machine": machine(), "loaded": b, "recall": recall, "peak_rss_mb": peak_rss_mb(),
         "baseline_exhaustive": {"queries": base_qs.len(), "mean_ms": baseline_ms,
             "top_hit_agrees_with_index": agree},
         "speedup_p50_vs_exhaustive_mean": baseline_ms * 1000.0 / b.timing.p50_micros.max(1e-9),
@@ -261,10 +263,13 @@ fn screen(
         let synthetic = bench::synthetic_entities(&seed, scale);
         drop(seed);
         let scale_qs = bench::typo_queries(&synthetic, queries.min(1000));
-        let (_s, sb) = bench::run(synthetic, &scale_qs, rounds);
+        let scale_sources: Vec<usize> =
+            bench::typo_sources(synthetic.len(), queries.min(1000)).collect();
+        let (s, sb) = bench::run(synthetic, &scale_qs, rounds);
         let rss = peak_rss_mb();
-        out["scale"] = serde_json::json!({"bench": sb, "peak_rss_mb": rss});
-        scaled = Some((sb, rss));
+        let scale_recall = bench::source_recall(&s, &scale_qs, &scale_sources);
+        out["scale"] = serde_json::json!({"bench": sb, "recall": scale_recall, "peak_rss_mb": rss});
+        scaled = Some((sb, scale_recall, rss));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -280,6 +285,7 @@ fn screen(
         b.index_bytes as f64 / 1e6
     );
     println!("single query: {}", timing_line(&b.timing, "typo'd queries"));
+    println!("{}", recall_line(&recall));
     println!(
         "baseline (exhaustive scoring, no index): {:.2} ms/query over {} queries; index p50 is {:.0}x faster; same top hit in {}/{}",
         baseline_ms,
@@ -296,7 +302,7 @@ fn screen(
             t.with_hits
         );
     }
-    if let Some((sb, rss)) = &scaled {
+    if let Some((sb, recall, rss)) = &scaled {
         println!(
             "scale: {} synthetic entities built in {:.1}s; {}; peak RSS {:.0} MB",
             sb.entities,
@@ -304,9 +310,23 @@ fn screen(
             timing_line(&sb.timing, "typo'd queries"),
             rss
         );
+        println!("scale {}", recall_line(recall));
     }
     println!("peak RSS {:.0} MB", peak_rss_mb());
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many typo'd queries found the party each was made from.
+fn recall_line(r: &kordon_screen::party::bench::SourceRecall) -> String {
+    let pct = |n: usize| 100.0 * n as f64 / r.queries.max(1) as f64;
+    format!(
+        "recall: {} of {} typo'd queries ({:.1}%) find their source party among the hits, {} ({:.1}%) as the first hit",
+        r.found,
+        r.queries,
+        pct(r.found),
+        r.first,
+        pct(r.first)
+    )
 }
 
 /// One timing's percentiles over its `what` and its all-core throughput;

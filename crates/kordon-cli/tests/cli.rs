@@ -317,6 +317,12 @@ fn bench_screen_reports_every_round_and_their_medians() {
     let rounds = loaded["rounds"].as_array().expect("rounds");
     assert_eq!(rounds.len(), 3, "{loaded}");
     assert!(loaded["with_hits"].as_u64().unwrap() > 0, "{loaded}");
+    // Each typo'd query is checked against the party it was made from: one
+    // per demo party, and every one finds it first.
+    let recall = &out["recall"];
+    let count = |f: &str| recall[f].as_u64().unwrap();
+    assert_eq!(count("queries"), 6, "{recall}");
+    assert_eq!(count("first"), 6, "{recall}");
     for field in ["p50_micros", "p99_micros", "parallel_screens_per_second"] {
         let each: Vec<f64> = rounds.iter().map(|r| r[field].as_f64().unwrap()).collect();
         let mut sorted = each.clone();

@@ -579,26 +579,69 @@ pub mod bench {
     /// Queries for a bench: each entity's primary name with one letter dropped
     /// from its longest word, every `step`-th entity.
     pub fn typo_queries(entities: &[Entity], count: usize) -> Vec<PartyQuery> {
-        let step = (entities.len() / count.max(1)).max(1);
-        entities
-            .iter()
-            .step_by(step)
-            .take(count)
-            .map(|e| {
-                let name = e.caption();
-                let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
-                if let Some(w) = words.iter_mut().max_by_key(|w| w.chars().count()) {
-                    let chars: Vec<char> = w.chars().collect();
-                    if chars.len() > 4 {
-                        let mid = chars.len() / 2;
-                        *w = chars[..mid].iter().chain(&chars[mid + 1..]).collect();
-                    }
-                }
-                PartyQuery {
-                    name: words.join(" "),
-                    ..PartyQuery::default()
-                }
-            })
+        typo_sources(entities.len(), count)
+            .map(|i| typo_query(&entities[i]))
             .collect()
+    }
+
+    /// Which entities [`typo_queries`] draws its queries from, in order.
+    pub fn typo_sources(entities: usize, count: usize) -> impl Iterator<Item = usize> {
+        let step = (entities / count.max(1)).max(1);
+        (0..entities).step_by(step).take(count)
+    }
+
+    fn typo_query(e: &Entity) -> PartyQuery {
+        let name = e.caption();
+        let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
+        if let Some(w) = words.iter_mut().max_by_key(|w| w.chars().count()) {
+            let chars: Vec<char> = w.chars().collect();
+            if chars.len() > 4 {
+                let mid = chars.len() / 2;
+                *w = chars[..mid].iter().chain(&chars[mid + 1..]).collect();
+            }
+        }
+        PartyQuery {
+            name: words.join(" "),
+            ..PartyQuery::default()
+        }
+    }
+
+    /// How many typo'd queries find the party they were made from.
+    #[derive(Debug, Clone, Copy, Default, Serialize)]
+    pub struct SourceRecall {
+        pub queries: usize,
+        /// The source party is among the hits (default threshold and limit).
+        pub found: usize,
+        /// It is the first hit, or scores as high as the first: a party
+        /// listed by several lists under the same names ties with itself.
+        pub first: usize,
+    }
+
+    /// Screen `queries`, query `i` made from the screener's entity
+    /// `sources[i]` (see [`typo_sources`]), and count how many find it.
+    pub fn source_recall(
+        screener: &PartyScreener,
+        queries: &[PartyQuery],
+        sources: &[usize],
+    ) -> SourceRecall {
+        let opts = ScreenOptions::default();
+        let found: Vec<(bool, bool)> = queries
+            .par_iter()
+            .zip(sources)
+            .map(|(q, &i)| {
+                let e = &screener.entities[i];
+                let hits = screener.screen(q, &opts);
+                let at = hits
+                    .iter()
+                    .position(|m| m.entity_id == e.id && m.source == e.source);
+                let first = at.is_some_and(|k| hits[k].score >= hits[0].score);
+                (at.is_some(), first)
+            })
+            .collect();
+        SourceRecall {
+            queries: queries.len(),
+            found: found.iter().filter(|f| f.0).count(),
+            first: found.iter().filter(|f| f.1).count(),
+        }
     }
 }
