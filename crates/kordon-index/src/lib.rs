@@ -410,7 +410,7 @@ impl CandidateIndex {
         // A letter too many, or one changed or two swapped.
         if text.chars().nth(misspelt::MIN_FILED_LETTERS - 1).is_some() {
             let mut word = String::new();
-            misspelt::each_deletion(text, &mut word, |shorter| {
+            kordon_text::edits::each_deletion(text, &mut word, |shorter| {
                 buf.clear();
                 buf.push_str(WORD.0);
                 buf.push_str(shorter);

@@ -90,6 +90,11 @@ pub struct Lexicon {
     /// Every beginning of a squashed legal form (the empty one and whole
     /// forms included): the scan stops adding words once none can follow.
     legal_form_openings: FastSet<String>,
+    /// Squashed legal forms of several words and [`MIN_MISSPELT_FORM_LETTERS`]
+    /// or more, each less one of its letters, and the form: see
+    /// [`Lexicon::misspelt_legal_form`]. Spellings that two forms share are
+    /// left out.
+    legal_form_deletions: FastMap<String, String>,
     /// Legal forms in unspaced scripts, searched as substrings.
     pub unspaced_legal_forms: SubstringForms,
     /// Squashed legal form spelling (also romanised) → its form's first spelling.
@@ -144,6 +149,33 @@ pub const MIN_DECLINED_STEM: usize = 4;
 pub const MIN_COMPOUND_ENDING: usize = 5;
 
 /// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
+/// Legal forms shorter than this (squashed) are not read as misspelt.
+pub const MIN_MISSPELT_FORM_LETTERS: usize = 12;
+
+/// Each of `forms` (squashed, several words each) of
+/// [`MIN_MISSPELT_FORM_LETTERS`] or more less each of its letters, and the
+/// form, but for spellings two forms share.
+fn legal_form_deletions(forms: Vec<String>) -> FastMap<String, String> {
+    let mut filed: FastMap<String, Option<String>> = FastMap::default();
+    let mut buf = String::new();
+    for form in (forms.iter()).filter(|f| f.chars().count() >= MIN_MISSPELT_FORM_LETTERS) {
+        crate::edits::each_deletion(form, &mut buf, |d| {
+            filed
+                .entry(d.to_string())
+                .and_modify(|known| {
+                    if known.as_ref() != Some(form) {
+                        *known = None;
+                    }
+                })
+                .or_insert_with(|| Some(form.clone()));
+        });
+    }
+    filed
+        .into_iter()
+        .filter_map(|(d, form)| Some((d, form?)))
+        .collect()
+}
+
 pub fn squash(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, ' ' | '.' | '/' | '&'))
@@ -192,6 +224,7 @@ fn build() -> Lexicon {
     let mut international_forms = FastMap::default();
     let mut legal_form_spellings = FastMap::default();
     let mut legal_kin: Vec<Vec<String>> = Vec::new();
+    let mut misspelt_forms = Vec::new();
     for line in data_lines(LEGAL_FORMS) {
         let Some((kind, forms)) = line.split_once(':') else {
             continue;
@@ -236,9 +269,18 @@ fn build() -> Lexicon {
             {
                 unspaced_legal_forms.push(norm.clone());
             }
+            if norm
+                .split([' ', '.', '/'])
+                .filter(|t| !t.is_empty())
+                .nth(1)
+                .is_some()
+            {
+                misspelt_forms.push(squash(&norm));
+            }
             legal_forms.insert(squash(&norm), kind.trim().to_string());
         }
     }
+    let legal_form_deletions = legal_form_deletions(misspelt_forms);
     // Longest first, so "株式会社" is cut before "会社".
     unspaced_legal_forms.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
     unspaced_legal_forms.dedup();
@@ -375,6 +417,7 @@ fn build() -> Lexicon {
     Lexicon {
         person_name_group,
         legal_form_openings,
+        legal_form_deletions,
         legal_forms,
         legal_form_max_tokens,
         legal_form_spellings,
@@ -447,6 +490,31 @@ impl Lexicon {
     }
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
+    }
+    /// The legal form of several words that `squashed` (a run of several
+    /// words) misspells by one edit: a letter left out, added or changed, or
+    /// two swapped ("jointstockcomany"). Only forms of
+    /// [`MIN_MISSPELT_FORM_LETTERS`] or more are read so: one edit in fewer
+    /// letters may be another phrase.
+    pub fn misspelt_legal_form(&self, squashed: &str) -> Option<&str> {
+        let letters = squashed.chars().count();
+        if letters + 1 < MIN_MISSPELT_FORM_LETTERS {
+            return None;
+        }
+        if let Some(form) = self.legal_form_deletions.get(squashed) {
+            return Some(form);
+        }
+        let mut found = None;
+        crate::edits::each_deletion(squashed, &mut String::new(), |shorter| {
+            if found.is_some() {
+                return;
+            }
+            found = match self.legal_forms.get_key_value(shorter) {
+                Some((form, _)) if letters > MIN_MISSPELT_FORM_LETTERS => Some(form),
+                _ => self.legal_form_deletions.get(shorter),
+            };
+        });
+        found.map(String::as_str)
     }
     /// Whether some squashed legal form begins with `squashed`.
     pub fn opens_legal_form(&self, squashed: &str) -> bool {

@@ -7,6 +7,7 @@
 //! found in the string (main, former, alias) and per transliteration scheme,
 //! each a list of classified Latin [`Token`]s with phonetic keys.
 
+pub mod edits;
 pub mod lexicon;
 pub mod normalize;
 pub mod phonetic;

@@ -226,6 +226,22 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
                     found = Some((len, kind.to_string(), sq.clone()));
                 }
             }
+            // A form of several words mistyped ("Joint Stock Comany"), read
+            // as the form when it opens with the first word as spelt (a word
+            // before a form is not a letter too many): the longest run of
+            // words one edit from one.
+            let opening = squash(&words[i]);
+            if found.is_none() && lex.opens_legal_form(&opening) {
+                sq.clear();
+                for len in 1..=max {
+                    sq.push_str(&squash(&words[i + len - 1]));
+                    let misspelt = lex.misspelt_legal_form(&sq);
+                    if let Some(form) = misspelt.filter(|f| len > 1 && f.starts_with(&opening)) {
+                        let kind = lex.legal_form(form).unwrap_or_default();
+                        found = Some((len, kind.to_string(), form.to_string()));
+                    }
+                }
+            }
             if let Some((len, kind, sq)) = found {
                 out.push(RawToken {
                     text: sq,
@@ -504,13 +520,16 @@ mod tests {
 
         /// The scan adds words while a legal form can still follow, and
         /// takes the longest run that squashes to one: what trying every
-        /// length, longest first, finds.
+        /// length, longest first, finds. Without one, it takes the longest
+        /// run of several words one edit from a form that opens with the
+        /// first word.
         #[test]
         fn legal_form_scan_takes_the_longest_form(words in proptest::collection::vec(
             proptest::sample::select(vec![
                 "sp.", "z", "o.o.", "o", "co.", "co", "ltd", "ltd.", "s.a.", "sa", "de", "c.v.",
                 "cv", "joint", "stock", "company", "limited", "liability", "public", "pvt",
                 "private", "&", ".", "kupol", "izhevsk", "gmbh", "co.,", "youxian", "gongsi",
+                "comany", "liabilty", "compny",
             ]),
             1..7,
         )) {
@@ -523,11 +542,63 @@ mod tests {
                 .find(|sq| lex.legal_form(sq).is_some());
             let first = &classify(&words, Schema::Organization)[0];
             let is_form = first.class.as_ref().map(|c| c.0) == Some(TokenClass::LegalForm);
-            match longest {
+            let opening = squash(&words[0]);
+            let misspelt = (2..=max)
+                .rev()
+                .filter_map(|len| lex.misspelt_legal_form(&squash(&words[..len].concat())))
+                .find(|form| form.starts_with(&opening) && lex.opens_legal_form(&opening));
+            match longest.as_deref().or(misspelt) {
                 Some(sq) => prop_assert!(is_form && first.text == sq, "{:?}: {:?}", words, first.text),
                 None => prop_assert!(!is_form, "{:?}", words),
             }
         }
+    }
+
+    /// The tokens of an organisation's name and whether each is a legal form.
+    fn forms(text: &str) -> Vec<(String, bool)> {
+        classify(
+            &split_words(&crate::normalize_text(text)),
+            Schema::Organization,
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                r.text,
+                r.class.is_some_and(|c| c.0 == TokenClass::LegalForm),
+            )
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_legal_form_of_several_words_is_read_through_one_typo() {
+        let form = |s: &str| (s.to_string(), true);
+        let word = |s: &str| (s.to_string(), false);
+        assert_eq!(
+            forms("Joint Stock Comany Eleron"),
+            [form("jointstockcompany"), word("eleron")]
+        );
+        assert_eq!(
+            forms("Obshchestvo s Ogranichennoi Otvetstvnnostyu Valma"),
+            [
+                form("obshchestvosogranichennoiotvetstvennostyu"),
+                word("valma")
+            ]
+        );
+        assert_eq!(
+            forms("Public Jiont Stock Company Rostec"),
+            [form("publicjointstockcompany"), word("rostec")]
+        );
+        // A word before a form is not a letter too many, and two typos are
+        // not one.
+        assert_eq!(
+            forms("Z Joint Stock Company"),
+            [word("z"), form("jointstockcompany")]
+        );
+        assert_eq!(forms("Joint Stok Comany")[0], word("joint"));
+        // Short forms are not read through typos: one edit in a few letters
+        // is another phrase.
+        assert_eq!(forms("Sdn Bhad Harrowgate")[0], word("sdn"));
     }
 
     fn numbers(text: &str, schema: Schema) -> Vec<String> {
