@@ -230,13 +230,13 @@ pub(crate) fn classify(words: &[String], schema: Schema) -> Vec<RawToken> {
             // as the form when it opens with the first word as spelt (a word
             // before a form is not a letter too many): the longest run of
             // words one edit from one.
-            let opening = squash(&words[i]);
-            if found.is_none() && lex.opens_legal_form(&opening) {
-                sq.clear();
-                for len in 1..=max {
+            let opening = found.is_none().then(|| squash(&words[i]));
+            if let Some(opening) = opening.filter(|o| lex.opens_legal_form(o)) {
+                sq.clone_from(&opening);
+                for len in 2..=max {
                     sq.push_str(&squash(&words[i + len - 1]));
                     let misspelt = lex.misspelt_legal_form(&sq);
-                    if let Some(form) = misspelt.filter(|f| len > 1 && f.starts_with(&opening)) {
+                    if let Some(form) = misspelt.filter(|f| f.starts_with(&opening)) {
                         let kind = lex.legal_form(form).unwrap_or_default();
                         found = Some((len, kind.to_string(), form.to_string()));
                     }
