@@ -148,7 +148,6 @@ pub const MIN_DECLINED_STEM: usize = 4;
 /// of a compound word: shorter endings are too often only endings.
 pub const MIN_COMPOUND_ENDING: usize = 5;
 
-/// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
 /// Legal forms shorter than this (squashed) are not read as misspelt.
 pub const MIN_MISSPELT_FORM_LETTERS: usize = 12;
 
@@ -176,6 +175,7 @@ fn legal_form_deletions(forms: Vec<String>) -> FastMap<String, String> {
         .collect()
 }
 
+/// Remove spaces, dots and slashes: the key legal forms and markers are compared by.
 pub fn squash(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, ' ' | '.' | '/' | '&'))
@@ -256,28 +256,23 @@ fn build() -> Lexicon {
                 .filter(char::is_ascii_alphanumeric)
                 .map(|c| c.to_ascii_lowercase())
                 .collect();
+            let squashed = squash(&norm);
             legal_form_spellings.insert(romanised, canonical.clone());
-            legal_form_spellings.insert(squash(&norm), canonical);
-            legal_form_max_tokens = legal_form_max_tokens.max(
-                norm.split([' ', '.', '/'])
-                    .filter(|t| !t.is_empty())
-                    .count(),
-            );
+            legal_form_spellings.insert(squashed.clone(), canonical);
+            let words = (norm.split([' ', '.', '/']))
+                .filter(|t| !t.is_empty())
+                .count();
+            legal_form_max_tokens = legal_form_max_tokens.max(words);
             if crate::normalize::dominant_script(&norm).is_unspaced()
                 || crate::normalize::dominant_script(&norm) == Script::Hangul
                 || crate::normalize::dominant_script(&norm) == Script::Myanmar
             {
                 unspaced_legal_forms.push(norm.clone());
             }
-            if norm
-                .split([' ', '.', '/'])
-                .filter(|t| !t.is_empty())
-                .nth(1)
-                .is_some()
-            {
-                misspelt_forms.push(squash(&norm));
+            if words > 1 {
+                misspelt_forms.push(squashed.clone());
             }
-            legal_forms.insert(squash(&norm), kind.trim().to_string());
+            legal_forms.insert(squashed, kind.trim().to_string());
         }
     }
     let legal_form_deletions = legal_form_deletions(misspelt_forms);
@@ -491,11 +486,11 @@ impl Lexicon {
     pub fn legal_form(&self, squashed: &str) -> Option<&str> {
         self.legal_forms.get(squashed).map(String::as_str)
     }
-    /// The legal form of several words that `squashed` (a run of several
-    /// words) misspells by one edit: a letter left out, added or changed, or
-    /// two swapped ("jointstockcomany"). Only forms of
-    /// [`MIN_MISSPELT_FORM_LETTERS`] or more are read so: one edit in fewer
-    /// letters may be another phrase.
+    /// The legal form that `squashed` (a run of several words) misspells by
+    /// one edit: a letter left out, added or changed, or two swapped
+    /// ("jointstockcomany"). Only forms of [`MIN_MISSPELT_FORM_LETTERS`] or
+    /// more are read so, and only those of several words but where the run
+    /// has a letter too many: one edit in fewer letters may be another phrase.
     pub fn misspelt_legal_form(&self, squashed: &str) -> Option<&str> {
         let letters = squashed.chars().count();
         if letters + 1 < MIN_MISSPELT_FORM_LETTERS {
