@@ -24,6 +24,16 @@ use kordon_model::Schema;
 /// Most transliteration schemes kept per name; more adds cost, not recall.
 const MAX_SCHEMES: usize = 3;
 
+/// Schemes kept for a name: a Chinese personal name keeps its Wade-Giles
+/// and Cantonese spellings besides the three pinyin layouts.
+fn schemes_kept(chinese_personal_name: bool) -> usize {
+    if chinese_personal_name {
+        MAX_SCHEMES + 2
+    } else {
+        MAX_SCHEMES
+    }
+}
+
 /// One Latin rendering of one name found in the input.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameVariant {
@@ -92,6 +102,7 @@ type KnownClass = (TokenClass, Option<String>, String);
 pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
     let normalized = normalize_text(text);
     let script = dominant_script(&normalized);
+    let chinese_personal_name = translit::is_chinese_personal_name(text);
     let mut variants: Vec<NameVariant> = Vec::new();
     for seg in segments::split_segments(text, schema) {
         let words = tokens::split_words(&seg.text);
@@ -104,12 +115,12 @@ pub fn analyze_name(text: &str, schema: Schema) -> AnalyzedName {
                 if r.text.is_ascii() {
                     vec![r.text.clone()]
                 } else {
-                    let mut v = translit::latin_variants(&r.text);
+                    let mut v = translit::latin_variants_in(&r.text, chinese_personal_name);
                     v.retain(|s| !s.trim().is_empty());
                     if v.is_empty() {
                         v.push(r.text.clone());
                     }
-                    v.truncate(MAX_SCHEMES);
+                    v.truncate(schemes_kept(chinese_personal_name));
                     v
                 }
             })

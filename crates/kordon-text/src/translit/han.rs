@@ -1,8 +1,11 @@
 //! Han characters to toneless Hanyu Pinyin via the `pinyin` crate (its
 //! tables cover Simplified and Traditional characters; each character gets
-//! its most frequent reading, so heteronyms in names can be wrong), and
-//! foreign names transcribed in Han characters back to the spelling they
-//! transcribe (`data/translit/han-transcription.tsv`).
+//! its most frequent reading, so heteronyms in names can be wrong); Chinese
+//! personal names also in Wade-Giles (`data/translit/han-wade-giles.tsv`)
+//! and in Cantonese as Hong Kong spells it (`han-cantonese.tsv`,
+//! `han-cantonese-spelling.tsv`); and foreign names transcribed in Han
+//! characters back to the spelling they transcribe
+//! (`data/translit/han-transcription.tsv`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -78,14 +81,124 @@ fn transcription(word: &[char], with_r: bool) -> Option<String> {
     Some(out)
 }
 
-/// Renderings of a run of Han characters: syllables joined ("beijing"),
-/// separated ("bei jing"), and for two to four characters the Chinese
-/// personal-name layout, surname apart and given name joined ("xi jinping").
+/// How one romanisation spells the syllables of another: whole syllables
+/// first, then initial + final (`han-wade-giles.tsv` spells pinyin,
+/// `han-cantonese-spelling.tsv` spells Jyutping).
+struct SyllableSpelling {
+    syllables: HashMap<&'static str, &'static str>,
+    /// Longest first, so that "zh" is tried before "z".
+    initials: Vec<(&'static str, &'static str)>,
+    finals: HashMap<&'static str, &'static str>,
+}
+
+impl SyllableSpelling {
+    fn parse(table: &'static str) -> SyllableSpelling {
+        let mut spelling = SyllableSpelling {
+            syllables: HashMap::new(),
+            initials: Vec::new(),
+            finals: HashMap::new(),
+        };
+        let rows = table
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'));
+        for row in rows {
+            let mut fields = row.split('\t').map(str::trim);
+            let (Some(kind), Some(from), Some(to)) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            match kind {
+                "syllable" => {
+                    spelling.syllables.insert(from, to);
+                }
+                "initial" => spelling.initials.push((from, to)),
+                "final" => {
+                    spelling.finals.insert(from, to);
+                }
+                _ => {}
+            }
+        }
+        spelling
+            .initials
+            .sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        spelling
+    }
+
+    /// `syllable` respelt; what the tables do not know, as it is.
+    fn spell(&self, syllable: &str) -> String {
+        if let Some(whole) = self.syllables.get(syllable) {
+            return (*whole).to_string();
+        }
+        let (initial, rest) = self
+            .initials
+            .iter()
+            .find_map(|&(from, to)| syllable.strip_prefix(from).map(|rest| (to, rest)))
+            .unwrap_or(("", syllable));
+        let last = self.finals.get(rest).copied().unwrap_or(rest);
+        format!("{initial}{last}")
+    }
+}
+
+fn wade_giles() -> &'static SyllableSpelling {
+    static TABLE: OnceLock<SyllableSpelling> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        SyllableSpelling::parse(include_str!("../../data/translit/han-wade-giles.tsv"))
+    })
+}
+
+fn cantonese_spelling() -> &'static SyllableSpelling {
+    static TABLE: OnceLock<SyllableSpelling> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        SyllableSpelling::parse(include_str!(
+            "../../data/translit/han-cantonese-spelling.tsv"
+        ))
+    })
+}
+
+/// Each character's Cantonese reading (Jyutping without tone), under its
+/// traditional and its simplified form. A simplified character reads as
+/// the traditional one it stands for (the first in the table's order), even
+/// where it is a rare character of its own: in a name, 叶 is 葉 "yip".
+fn cantonese_readings() -> &'static HashMap<char, &'static str> {
+    static TABLE: OnceLock<HashMap<char, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let rows: Vec<(char, &'static str)> = include_str!("../../data/translit/han-cantonese.tsv")
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .filter_map(|row| {
+                let mut fields = row.split('\t');
+                let character = fields.next()?.chars().next()?;
+                Some((character, fields.next()?.trim()))
+            })
+            .collect();
+        let mut table: HashMap<char, &'static str> = rows.iter().copied().collect();
+        let mut simplified: HashMap<char, &'static str> = HashMap::new();
+        for &(character, reading) in &rows {
+            let folded = fast2s::convert(&character.to_string());
+            let mut chars = folded.chars();
+            if let (Some(s), None) = (chars.next(), chars.next()) {
+                if s != character {
+                    simplified.entry(s).or_insert(reading);
+                }
+            }
+        }
+        table.extend(simplified);
+        table
+    })
+}
+
+/// Renderings of a run of Han characters, in columns shared by every Han
+/// word of a name: syllables joined ("beijing"), separated ("bei jing"),
+/// for three or four characters the Chinese personal-name layout, surname
+/// apart and given name joined ("xi jinping"; else separated again), and
+/// in a personal name, the syllables in Wade-Giles ("mao tse tung"), as
+/// older lists and Taiwan write them, and in Cantonese as Hong Kong writes
+/// them ("chan kong sang").
 /// A word of three or more characters that are all transcription characters
 /// is probably a foreign name ("奥巴马"): after the joined pinyin come its
 /// transcribed spellings, with r and with l ("obama"), in place of the
-/// separated and personal-name layouts.
-pub(crate) fn word_renderings(word: &[char]) -> Vec<String> {
+/// other layouts.
+pub(crate) fn word_renderings(word: &[char], personal_name: bool) -> Vec<String> {
     let syllables: Vec<String> = word
         .iter()
         .map(|&c| match c.to_pinyin() {
@@ -106,6 +219,26 @@ pub(crate) fn word_renderings(word: &[char]) -> Vec<String> {
     if (3..=4).contains(&syllables.len()) {
         out.push(format!("{} {}", syllables[0], syllables[1..].concat()));
     }
+    if !personal_name {
+        return out;
+    }
+    // The columns of the spellings below are shared by every word of the
+    // name: one without a personal layout repeats its joined pinyin there,
+    // as the words of other names do in a column they lack.
+    if out.len() == 2 {
+        out.push(out[0].clone());
+    }
+    let wade_giles: Vec<String> = syllables.iter().map(|s| wade_giles().spell(s)).collect();
+    let cantonese: Vec<String> = word
+        .iter()
+        .zip(&syllables)
+        .map(|(c, pinyin)| match cantonese_readings().get(c) {
+            Some(reading) => cantonese_spelling().spell(reading),
+            None => pinyin.clone(),
+        })
+        .collect();
+    out.push(wade_giles.join(" "));
+    out.push(cantonese.join(" "));
     out
 }
 
@@ -119,20 +252,56 @@ mod tests {
 
     #[test]
     fn foreign_names_in_han_read_as_their_transcription() {
-        assert_eq!(word_renderings(&chars("奥巴马"))[1], "obama");
-        assert_eq!(word_renderings(&chars("贝拉克"))[1], "berak");
-        assert_eq!(word_renderings(&chars("贝拉克"))[2], "belak");
+        let read = |word: &str| word_renderings(&chars(word), true);
+        assert_eq!(read("奥巴马")[1], "obama");
+        assert_eq!(read("贝拉克")[1], "berak");
+        assert_eq!(read("贝拉克")[2], "belak");
         // 尔 is a bare r before a consonant.
-        assert_eq!(word_renderings(&chars("费尔南多"))[1], "fernando");
+        assert_eq!(read("费尔南多")[1], "fernando");
     }
 
     #[test]
     fn chinese_names_keep_their_pinyin_layouts() {
         assert_eq!(
-            word_renderings(&chars("习近平")),
+            word_renderings(&chars("习近平"), false),
             ["xijinping", "xi jin ping", "xi jinping"]
         );
         // Two characters are too short to tell a transcription from a name.
-        assert_eq!(word_renderings(&chars("马丁")), ["mading", "ma ding"]);
+        assert_eq!(
+            word_renderings(&chars("马丁"), false),
+            ["mading", "ma ding"]
+        );
+        assert_eq!(
+            word_renderings(&chars("马丁"), true),
+            ["mading", "ma ding", "mading", "ma ting", "ma ting"]
+        );
+    }
+
+    #[test]
+    fn personal_names_read_in_wade_giles() {
+        let read = |word: &str| word_renderings(&chars(word), true)[3].clone();
+        assert_eq!(read("毛泽东"), "mao tse tung");
+        assert_eq!(read("张学良"), "chang hsueh liang");
+        assert_eq!(read("蒋经国"), "chiang ching kuo");
+        assert_eq!(read("周恩来"), "chou en lai");
+        assert_eq!(read("孔祥熙"), "kung hsiang hsi");
+        assert_eq!(read("邓小平"), "teng hsiao ping");
+        // Whole syllables whose finals read otherwise.
+        assert_eq!(read("四川"), "ssu chuan");
+        assert_eq!(read("日知"), "jih chih");
+        assert_eq!(read("郭贵"), "kuo kuei");
+        assert_eq!(read("叶永"), "yeh yung");
+        assert_eq!(read("罗月"), "lo yueh");
+    }
+
+    #[test]
+    fn personal_names_read_in_cantonese() {
+        let read = |word: &str| word_renderings(&chars(word), true)[4].clone();
+        assert_eq!(read("陳港生"), "chan kong sang");
+        assert_eq!(read("张学友"), "cheung hok yau");
+        assert_eq!(read("梁朝偉"), "leung chiu wai");
+        assert_eq!(read("吴"), "ng");
+        assert_eq!(read("叶问"), "yip man");
+        assert_eq!(read("阮"), "yuen");
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Letter-level schemes live in `data/translit/*.rules` (see `rules.rs` for
 //! the format); whole-name spellings (Arabic/Persian, Cyrillic, Korean
-//! surnames) in `data/translit/*.tsv`. Han goes through the `pinyin` crate,
+//! surnames) in `data/translit/*.tsv`. Han goes through the `pinyin` crate
+//! (Chinese personal names also through Wade-Giles and Cantonese tables),
 //! Hangul is computed from its syllable decomposition, Burmese is rendered
 //! syllable by syllable, as is Khmer, and scripts without tables (Thai,
 //! ...) fall back to `any_ascii`.
@@ -54,6 +55,28 @@ const WORD_FINAL_HEBREW: &[char] = &['׳', '\''];
 /// Never empty for non-empty input: the list always has at least one
 /// element (an empty string only if nothing in `s` has an ASCII rendering).
 pub fn latin_variants(s: &str) -> Vec<String> {
+    latin_variants_in(s, is_chinese_personal_name(s))
+}
+
+/// Han characters of a Chinese personal name at most; longer names are
+/// firms and places, which lists write in pinyin or in English.
+const PERSONAL_NAME_HAN_CHARS: usize = 4;
+
+/// Whether `name` reads as a Chinese personal name: one to four Han
+/// characters. Such names are also spelt in Wade-Giles and Cantonese.
+/// Firms are not: their common syllables ("kung", "kwok") would bring in
+/// every such name on the lists as a candidate.
+pub fn is_chinese_personal_name(name: &str) -> bool {
+    let han = name
+        .chars()
+        .filter(|&c| script_of(c) == Some(Script::Han))
+        .count();
+    (1..=PERSONAL_NAME_HAN_CHARS).contains(&han)
+}
+
+/// [`latin_variants`] of `s`, a part of a name that is (or is not) a
+/// Chinese personal name as a whole.
+pub fn latin_variants_in(s: &str, chinese_personal_name: bool) -> Vec<String> {
     // Most list names are plain ASCII already.
     if s.is_ascii() {
         return vec![s
@@ -63,7 +86,7 @@ pub fn latin_variants(s: &str) -> Vec<String> {
             .join(" ")];
     }
     let text: String = s.nfc().collect::<String>().to_lowercase();
-    let context = TextContext::of(&text);
+    let context = TextContext::of(&text, chinese_personal_name);
     let segments = segment(&text);
     let mut rendered: Vec<Rendered> = Vec::with_capacity(segments.len());
     let mut index = 0;
@@ -242,10 +265,13 @@ struct TextContext<'a> {
     cyrillic: Vec<&'a Scheme>,
     /// Persian letters present: prefer o/e vowels and colloquial spellings.
     persian: bool,
+    /// A Chinese personal name: Han words get Wade-Giles and Cantonese
+    /// spellings too.
+    chinese_personal_name: bool,
 }
 
 impl TextContext<'static> {
-    fn of(text: &str) -> Self {
+    fn of(text: &str, chinese_personal_name: bool) -> Self {
         let catalogue = catalogue();
         let has_cyrillic = text.chars().any(|c| script_of(c) == Some(Script::Cyrillic));
         let cyrillic = if has_cyrillic {
@@ -273,7 +299,11 @@ impl TextContext<'static> {
         let persian = text
             .chars()
             .any(|c| matches!(c, 'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی'));
-        TextContext { cyrillic, persian }
+        TextContext {
+            cyrillic,
+            persian,
+            chinese_personal_name,
+        }
     }
 }
 
@@ -442,7 +472,9 @@ fn word_renderings(word: &[char], script: Script, context: &TextContext<'_>) -> 
             word,
         )),
         Script::Arabic => arabic_word(word, context),
-        Script::Han => Renderings::by_scheme(han::word_renderings(word)),
+        Script::Han => {
+            Renderings::by_scheme(han::word_renderings(word, context.chinese_personal_name))
+        }
         Script::Hangul => Renderings::by_scheme(hangul::word_renderings(word)),
         Script::Kana => {
             let hiragana: Vec<char> = word.iter().map(|&c| katakana_to_hiragana(c)).collect();
