@@ -17,7 +17,7 @@ use crate::names::{
     acronym_run_ends, coverage_ceiling, coverage_score, fuzzy_ceiling, is_place_adjective,
     joined_floor, joined_ratio, joined_score, joined_skeleton_ratio, joins, lenient_pair,
     letter_bag_distance, letter_mask, letters_absent, segment_factor, similarity_with,
-    skeleton_similarity, vowels_unreliable, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
+    skeleton_similarity, skeletons_across, Spelled, TokenNumbers, ACRONYM_SIMILARITY,
     JOINED_SKELETON_DISCOUNT, JOINED_SKELETON_MIN, PLACE_ADJECTIVE_SIMILARITY,
 };
 use crate::{PreparedEntity, PreparedQuery};
@@ -955,7 +955,7 @@ impl PartyBounds {
         // a second set of bounds. Most parties and queries have no such
         // name, and then every name is read strictly (no entry here).
         let lenient: SmallVec<[crate::names::Leniency; 8]> =
-            if e.vowelless_names || vowels_unreliable(q.analyzed.script) {
+            if e.vowelless_names || skeletons_across(q.analyzed.script) {
                 (e.names.iter())
                     .map(|(name, _)| lenient_pair(&q.analyzed, name))
                     .collect()

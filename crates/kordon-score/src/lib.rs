@@ -138,9 +138,9 @@ pub struct PreparedEntity {
     tokens: TokenTable,
     /// Ids of tokens inside a run of words spelling one concept (for bounds).
     concept_tokens: Box<[u32]>,
-    /// Whether a name is in a script that leaves vowels out: unless the
-    /// query is, the party's names are then all read strictly, and bounds
-    /// need not ask name by name.
+    /// Whether a name is in a script compared on consonant skeletons across
+    /// scripts: unless the query is, the party's names are then all read
+    /// strictly, and bounds need not ask name by name.
     vowelless_names: bool,
 }
 
@@ -203,7 +203,7 @@ impl PreparedEntity {
             concept_tokens: bound::party_concept_tokens(&names, &tokens),
             vowelless_names: names
                 .iter()
-                .any(|(n, _)| crate::names::vowels_unreliable(n.script)),
+                .any(|(n, _)| crate::names::skeletons_across(n.script)),
             tokens,
             names,
             countries: Vec::new(),

@@ -1255,7 +1255,7 @@ pub(crate) struct Leniency {
 /// How leniently two names are compared (cross-script skeletons).
 pub(crate) fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
     let skeletons =
-        q.script != c.script && (vowels_unreliable(q.script) || vowels_unreliable(c.script));
+        q.script != c.script && (skeletons_across(q.script) || skeletons_across(c.script));
     Leniency {
         skeletons,
         arabic_labials: skeletons && (q.script == "Arab") != (c.script == "Arab"),
@@ -1941,12 +1941,19 @@ pub fn explain_variant_pair(
 }
 
 /// Scripts whose romanisation does not pin down vowels (abjads, abugidas,
-/// logographs): names from them are compared on consonant skeletons too.
+/// logographs): two names written in one of them are compared on their own
+/// letters too.
 pub(crate) fn vowels_unreliable(script: &str) -> bool {
-    matches!(
-        script,
-        "Hebr" | "Arab" | "Mymr" | "Thai" | "Hani" | "Kana" | "Hang"
-    )
+    script == "Hani" || skeletons_across(script)
+}
+
+/// Scripts whose names, met from another script, are compared on consonant
+/// skeletons too: their romanisations leave vowels out or disagree on them.
+/// Not Han: a pinyin syllable is a whole character, and skeletons made
+/// "xiang" and "shusheng" one word; Chinese names are read in Wade-Giles
+/// and Cantonese instead (`kordon_text` renders both).
+pub(crate) fn skeletons_across(script: &str) -> bool {
+    matches!(script, "Hebr" | "Arab" | "Mymr" | "Thai" | "Kana" | "Hang")
 }
 
 /// A former name matching a former name is weak evidence (two ships can share

@@ -410,11 +410,11 @@ fn compounds_of_one_business_word_with_different_heads_are_two_names() {
     );
 }
 
-/// Chinese names met in Han characters from a list that spells them in
-/// Wade-Giles (Taiwan, older lists) or Cantonese (Hong Kong): the pinyin
-/// of the query differs from both, and only the skeleton reading across
-/// scripts joins them. Leaving Han out of that reading (it also joins
-/// syllables that differ, "xiang"/"shusheng") dropped these to 0.35–0.55.
+/// Chinese personal names met in Han characters from a list that spells
+/// them in Wade-Giles (Taiwan, older lists) or in Cantonese (Hong Kong):
+/// pinyin differs from both. Syllables that differ stay apart: before, the
+/// consonant skeletons of Arabic names read "xiang" as "shusheng" and
+/// "huang" as "chung".
 #[test]
 fn han_names_meet_their_wade_giles_and_cantonese_spellings() {
     all_at_least_as(
@@ -423,10 +423,23 @@ fn han_names_meet_their_wade_giles_and_cantonese_spellings() {
             ("毛泽东", "Mao Tse-tung"),
             ("周恩来", "Chou En-lai"),
             ("邓小平", "Teng Hsiao-ping"),
+            ("张学良", "Chang Hsueh-liang"),
+            ("孔祥熙", "Kung Hsiang-hsi"),
             ("李登辉", "Lee Teng-hui"),
             ("李小龙", "Lee Siu Long"),
             ("陈港生", "Chan Kong-sang"),
+            ("梁朝伟", "Leung Chiu-wai"),
+            ("黄飞鸿", "Wong Fei-hung"),
+            ("许家印", "Hui Ka Yan"),
         ],
         DEFAULT_THRESHOLD,
+    );
+    all_below_as(
+        Schema::Person,
+        &[
+            ("陈想", "CHEN Shusheng"),
+            ("明黄", "MING CHUNG"),
+            ("秀英 苏", "Sung Su Kim"),
+        ],
     );
 }
