@@ -75,6 +75,12 @@ fn weight(t: &Token, w: &dyn TokenWeights) -> f64 {
     }
 }
 
+/// Readings of one token as another by their spelling alone: near
+/// spellings, sound codes, folded romanisations, consonant skeletons.
+fn by_spelling(how: &str) -> bool {
+    matches!(how, "fuzzy" | "romanisation" | "phonetic" | "skeleton")
+}
+
 /// Similarity of two tokens in [0, 1] and how it was reached.
 pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'static str) {
     let (s, how) = similarity_with(a, b, cross_script, |spelled, need| match spelled {
@@ -87,8 +93,7 @@ pub fn token_similarity(a: &Token, b: &Token, cross_script: bool) -> (f64, &'sta
     // ("Stroytekhnologiya", "Promtekhnologiya"). Only lowers a similarity,
     // so the bounds, which read spellings through `similarity_with`, may
     // leave it out.
-    let by_spelling = matches!(how, "fuzzy" | "romanisation" | "phonetic" | "skeleton");
-    if s > 0.0 && by_spelling && a.class == TokenClass::Word && b.class == TokenClass::Word {
+    if s > 0.0 && by_spelling(how) && a.class == TokenClass::Word && b.class == TokenClass::Word {
         let heads = kordon_text::lexicon::lexicon().compound_heads(&a.text, &b.text);
         if heads.is_some_and(|(x, y)| 2 * levenshtein(x, y) > x.len().max(y.len())) {
             return (0.0, how);
@@ -592,7 +597,21 @@ fn token_pairs(a: &[Token], b: &[Token], raw: &[RawPair]) -> Vec<TokenPair> {
 /// one token to one token, best similarity first. A new way for a token to
 /// gain similarity must be added to the bounds (`bound.rs`) too, or they
 /// would undercount it; their tests compare both on the shared pair files.
-fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alignment {
+///
+/// Across scripts, two syllables of Chinese names spelt alike are still two
+/// characters ("cheng"/"chen", "bing"/"ping"). They meet as spelt, as
+/// another romanisation that lists use spells them (the Wade-Giles and
+/// Cantonese variants of the Han name), or through a folded romanisation
+/// ("li"/"lee", "ying"/"ing"); never by near spelling or sound alone.
+/// Longer words keep every reading, which transcribed foreign names
+/// ("奥巴马", "obama") and names misspelt on a list need.
+fn align(
+    a: &[Token],
+    b: &[Token],
+    cross: bool,
+    syllables: bool,
+    sims: &mut Similarities,
+) -> Alignment {
     let mut sim_a: TokenNumbers = smallvec![0.0; a.len()];
     let mut sim_b: TokenNumbers = smallvec![0.0; b.len()];
     let mut pairs = SmallVec::new();
@@ -609,7 +628,8 @@ fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alig
                 continue;
             }
             let (s, how) = sims.get(i, j, ta, tb, cross);
-            if s > 0.0 {
+            let syllable_pair = syllables && one_syllable(ta) && one_syllable(tb);
+            if s > 0.0 && !(syllable_pair && matches!(how, "fuzzy" | "phonetic" | "skeleton")) {
                 // Prefer partners in the same position when similarity ties.
                 let order_bonus = if i == j { 1e-6 } else { 0.0 };
                 cands.push((s + order_bonus, i, j, how));
@@ -636,6 +656,17 @@ fn align(a: &[Token], b: &[Token], cross: bool, sims: &mut Similarities) -> Alig
         sim_b,
         pairs,
     }
+}
+
+/// Whether `t` is one syllable: one run of vowels.
+fn one_syllable(t: &Token) -> bool {
+    let runs = t
+        .text
+        .as_bytes()
+        .split(|b| !matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'))
+        .filter(|run| !run.is_empty())
+        .count();
+    runs == 1
 }
 
 thread_local! {
@@ -1057,8 +1088,15 @@ fn score_variants(
     lenient: Leniency,
     sims: &mut Similarities,
 ) -> (f64, Alignment) {
-    let cross = lenient.skeletons && a.transliterated != b.transliterated;
-    let mut al = align(&a.tokens, &b.tokens, cross, sims);
+    let crossed = a.transliterated != b.transliterated;
+    let cross = lenient.skeletons && crossed;
+    let mut al = align(
+        &a.tokens,
+        &b.tokens,
+        cross,
+        lenient.syllables && crossed,
+        sims,
+    );
     if schema != Schema::Person {
         place_adjective_pass(&a.tokens, &b.tokens, &mut al);
     }
@@ -1250,6 +1288,9 @@ pub(crate) struct Leniency {
     /// One name is in Arabic script, whose ب also writes the p of foreign
     /// names (بيريز = Pérez): b and p count as one letter.
     pub(crate) arabic_labials: bool,
+    /// One name is in Han characters and the other is not: tokens meet by
+    /// their syllables only (see [`align`]).
+    pub(crate) syllables: bool,
 }
 
 /// How leniently two names are compared (cross-script skeletons).
@@ -1259,6 +1300,7 @@ pub(crate) fn lenient_pair(q: &AnalyzedName, c: &AnalyzedName) -> Leniency {
     Leniency {
         skeletons,
         arabic_labials: skeletons && (q.script == "Arab") != (c.script == "Arab"),
+        syllables: q.script != c.script && (q.script == "Hani" || c.script == "Hani"),
     }
 }
 
@@ -1809,6 +1851,7 @@ fn same_script_score(
         Leniency {
             skeletons: false,
             arabic_labials: false,
+            syllables: false,
         },
         &mut Similarities::Native,
     );

@@ -412,9 +412,9 @@ fn compounds_of_one_business_word_with_different_heads_are_two_names() {
 
 /// Chinese personal names met in Han characters from a list that spells
 /// them in Wade-Giles (Taiwan, older lists) or in Cantonese (Hong Kong):
-/// pinyin differs from both. Syllables that differ stay apart: before, the
-/// consonant skeletons of Arabic names read "xiang" as "shusheng" and
-/// "huang" as "chung".
+/// pinyin differs from both. Two different syllables stay apart, however
+/// alike they are spelt: before, "xiang" met "shusheng" on consonant
+/// skeletons, and "cheng" met "chen" at 0.88.
 #[test]
 fn han_names_meet_their_wade_giles_and_cantonese_spellings() {
     all_at_least_as(
@@ -426,11 +426,14 @@ fn han_names_meet_their_wade_giles_and_cantonese_spellings() {
             ("张学良", "Chang Hsueh-liang"),
             ("孔祥熙", "Kung Hsiang-hsi"),
             ("李登辉", "Lee Teng-hui"),
-            ("李小龙", "Lee Siu Long"),
+            ("蔡英文", "Tsai Ing-wen"),
+            ("李小龙", "Lee Siu Lung"),
             ("陈港生", "Chan Kong-sang"),
             ("梁朝伟", "Leung Chiu-wai"),
             ("黄飞鸿", "Wong Fei-hung"),
             ("许家印", "Hui Ka Yan"),
+            // A foreign name transcribed in Han keeps its spelling readings.
+            ("贝拉克·奥巴马", "Barack Obama"),
         ],
         DEFAULT_THRESHOLD,
     );
@@ -440,6 +443,9 @@ fn han_names_meet_their_wade_giles_and_cantonese_spellings() {
             ("陈想", "CHEN Shusheng"),
             ("明黄", "MING CHUNG"),
             ("秀英 苏", "Sung Su Kim"),
+            ("成朱", "CHEN Zhu"),
+            ("英 樊", "FAN Yang"),
+            ("陈志", "CHANG Chi Fu"),
         ],
     );
 }
