@@ -66,7 +66,7 @@ const PERSONAL_NAME_HAN_CHARS: usize = 4;
 /// characters. Such names are also spelt in Wade-Giles and Cantonese.
 /// Firms are not: their common syllables ("kung", "kwok") would bring in
 /// every such name on the lists as a candidate.
-pub fn is_chinese_personal_name(name: &str) -> bool {
+pub(crate) fn is_chinese_personal_name(name: &str) -> bool {
     let han = name
         .chars()
         .filter(|&c| script_of(c) == Some(Script::Han))
@@ -76,7 +76,7 @@ pub fn is_chinese_personal_name(name: &str) -> bool {
 
 /// [`latin_variants`] of `s`, a part of a name that is (or is not) a
 /// Chinese personal name as a whole.
-pub fn latin_variants_in(s: &str, chinese_personal_name: bool) -> Vec<String> {
+pub(crate) fn latin_variants_in(s: &str, chinese_personal_name: bool) -> Vec<String> {
     // Most list names are plain ASCII already.
     if s.is_ascii() {
         return vec![s
