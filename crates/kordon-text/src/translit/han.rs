@@ -190,8 +190,9 @@ fn cantonese_readings() -> &'static HashMap<char, &'static str> {
 /// Renderings of a run of Han characters, in columns shared by every Han
 /// word of a name: syllables joined ("beijing"), separated ("bei jing"),
 /// for three or four characters the Chinese personal-name layout, surname
-/// apart and given name joined ("xi jinping"; else separated again), and
-/// in a personal name, the syllables in Wade-Giles ("mao tse tung"), as
+/// apart and given name joined ("xi jinping"), and in a personal name (where
+/// a word of other lengths repeats its joined pinyin in the third column)
+/// the syllables in Wade-Giles ("mao tse tung"), as
 /// older lists and Taiwan write them, and in Cantonese as Hong Kong writes
 /// them ("chan kong sang").
 /// A word of three or more characters that are all transcription characters
