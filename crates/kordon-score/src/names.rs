@@ -628,8 +628,11 @@ fn align(
                 continue;
             }
             let (s, how) = sims.get(i, j, ta, tb, cross);
-            let syllable_pair = syllables && one_syllable(ta) && one_syllable(tb);
-            if s > 0.0 && !(syllable_pair && matches!(how, "fuzzy" | "phonetic" | "skeleton")) {
+            // Folded romanisations still join syllables ("li"/"lee").
+            let by_letters_alone = by_spelling(how) && how != "romanisation";
+            let two_syllables =
+                syllables && by_letters_alone && one_syllable(ta) && one_syllable(tb);
+            if s > 0.0 && !two_syllables {
                 // Prefer partners in the same position when similarity ties.
                 let order_bonus = if i == j { 1e-6 } else { 0.0 };
                 cands.push((s + order_bonus, i, j, how));

@@ -28,7 +28,7 @@ const MAX_SCHEMES: usize = 3;
 /// and Cantonese spellings besides the three pinyin layouts.
 fn schemes_kept(chinese_personal_name: bool) -> usize {
     if chinese_personal_name {
-        MAX_SCHEMES + 2
+        MAX_SCHEMES + translit::PERSONAL_NAME_SPELLINGS
     } else {
         MAX_SCHEMES
     }

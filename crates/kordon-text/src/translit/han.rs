@@ -187,6 +187,10 @@ fn cantonese_readings() -> &'static HashMap<char, &'static str> {
     })
 }
 
+/// Renderings a personal name has beyond the pinyin layouts: Wade-Giles and
+/// Cantonese.
+pub(crate) const PERSONAL_NAME_SPELLINGS: usize = 2;
+
 /// Renderings of a run of Han characters, in columns shared by every Han
 /// word of a name: syllables joined ("beijing"), separated ("bei jing"),
 /// for three or four characters the Chinese personal-name layout, surname

@@ -19,6 +19,7 @@
 //! into the first variant.
 
 mod han;
+pub(crate) use han::PERSONAL_NAME_SPELLINGS;
 mod hangul;
 mod khmer;
 mod myanmar;
@@ -67,6 +68,9 @@ const PERSONAL_NAME_HAN_CHARS: usize = 4;
 /// Firms are not: their common syllables ("kung", "kwok") would bring in
 /// every such name on the lists as a candidate.
 pub(crate) fn is_chinese_personal_name(name: &str) -> bool {
+    if name.is_ascii() {
+        return false;
+    }
     let han = name
         .chars()
         .filter(|&c| script_of(c) == Some(Script::Han))
